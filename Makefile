@@ -1,0 +1,68 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_RUN := $(VENV)/.installed-run-$(shell cat requirements.txt | md5sum | cut -c1-12)
+STAMP_DEV := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
+DEMO_PASSWORD ?= demo-portal-2026
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev migrate demo lint format bench messages clean check
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(STAMP_DEV): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(STAMP_RUN)
+
+install: $(STAMP_RUN)
+install-dev: $(STAMP_DEV)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py sync_schedule
+	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
+
+## Serve web + Celery worker + beat on http://127.0.0.1:8000 (SQLite, filesystem broker). Ctrl-C stops all.
+run: demo
+	@echo ""
+	@echo "  Open http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
+	@echo ""
+	$(VENV)/bin/honcho -f Procfile start
+
+## Whole suite on a throwaway PostgreSQL + Redis, with browser tests in headless Chromium.
+test: install-dev
+	@command -v chromium >/dev/null 2>&1 || { echo "make test: chromium not found. Install it with: apt-get install chromium" >&2; exit 3; }
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/test-services $(PY) -m pytest $(PYTEST_ARGS)
+
+check: install-dev
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+lint: install-dev
+	$(PY) -m ruff check .
+
+format: install-dev
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: install-dev
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/test-services $(PY) -m pytest benchmarks -p no:randomly --benchmark-only $(PYTEST_ARGS)
+
+## Recompile Spanish translations after editing locale/es/LC_MESSAGES/django.po
+messages: install-dev
+	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Curated education pages and questions families bring to visits (issue 5)."""

@@ -1,0 +1,45 @@
+"""Patient core record API. Reads and writes go through the access policy and services."""
+
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from patients import selectors, services
+from patients.api.serializers import PatientSerializer
+from portal.access import get_patient_or_404
+from portal.models import Role
+
+
+class PatientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = PatientSerializer
+    lookup_url_kwarg = "patient_id"
+
+    def get_queryset(self):
+        return selectors.search_patients(self.request.user, self.request.query_params.get("q", ""), only_my_team=False)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        selectors.audit_listed(request.user, page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, patient_id=None):
+        patient = get_patient_or_404(request.user, patient_id)
+        return Response(self.get_serializer(patient).data)
+
+    def create(self, request):
+        if request.user.role != Role.CLINICIAN:
+            return Response({"detail": "Only clinicians register patients."}, status=status.HTTP_403_FORBIDDEN)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        patient = services.create_patient(request.user, serializer.validated_data)
+        return Response(self.get_serializer(patient).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, patient_id=None):
+        patient = get_patient_or_404(request.user, patient_id, edit=True, audit=False)
+        serializer = self.get_serializer(patient, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "version" not in serializer.validated_data:
+            raise ValidationError({"version": ["Send the version you loaded, so a stale edit can be detected."]})
+        data = dict(serializer.validated_data)
+        services.update_patient(request.user, patient, data, data.pop("version"))
+        return Response(self.get_serializer(patient).data)

@@ -1,0 +1,32 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import Patient
+
+
+class PatientForm(forms.ModelForm):
+    """Core demographics. `version` carries the version the editor loaded, for conflict detection."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn",
+            "given_name",
+            "family_name",
+            "preferred_name",
+            "date_of_birth",
+            "sex",
+            "preferred_language",
+            "status",
+        ]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need access to this record?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Your access, and this reason, are recorded and shared with the child's care team."),
+    )

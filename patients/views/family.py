@@ -1,0 +1,42 @@
+"""Family pages: the children a family account follows, in plain language."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from patients import selectors
+from portal.access import deny, get_patient_or_404
+from portal.models import AuditEvent, Role
+
+
+@login_required
+def family_home(request):
+    if request.user.role != Role.FAMILY:
+        return redirect("portal:home")
+    children = selectors.family_children(request.user)
+    if len(children) == 1:
+        return redirect("patients:family_child", patient_id=children[0].pk)
+    return render(request, "patients/family_home.html", {"children": children})
+
+
+@login_required
+def family_child(request, patient_id: int):
+    if request.user.role != Role.FAMILY:
+        raise deny(request.user, object_type="patient", object_id=patient_id)
+    patient = get_patient_or_404(request.user, patient_id)
+    return render(request, "patients/family_child.html", {"patient": patient})
+
+
+@login_required
+def family_access_log(request, patient_id: int):
+    """Who has looked at my child's record (staff names and dates; no denied probes)."""
+    if request.user.role != Role.FAMILY:
+        raise deny(request.user, object_type="patient", object_id=patient_id)
+    patient = get_patient_or_404(request.user, patient_id)
+    events = (
+        AuditEvent.objects.filter(patient=patient, user__isnull=False)
+        .exclude(action="denied")
+        .exclude(user__role=Role.FAMILY)
+        .select_related("user")
+        .order_by("-at")[:200]
+    )
+    return render(request, "patients/family_access_log.html", {"patient": patient, "events": events})

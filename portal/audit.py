@@ -1,0 +1,131 @@
+"""Writing the audit trail. Called by the access layer (portal.access, portal.api, portal.views).
+
+Where the request came from (IP, user agent, path) is taken from a context variable that
+AuditContextMiddleware sets for each request, so services and selectors can record without
+being handed the request. Outside a request (Celery, commands) those fields stay empty and the
+purpose defaults to "system" when there is no user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from portal.models import AuditEvent, AuditPurpose
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip_address: str | None = None
+    user_agent: str = ""
+    path: str = ""
+
+
+_context: ContextVar[RequestContext] = ContextVar(
+    "audit_request_context",
+    default=RequestContext(),  # noqa: B039 (a frozen dataclass is immutable)
+)
+
+
+def context_from_request(request) -> RequestContext:
+    # Behind the reverse proxy the client address is the first X-Forwarded-For hop.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    return RequestContext(
+        ip_address=ip or None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        path=request.path[:300],
+    )
+
+
+def set_request_context(ctx: RequestContext):
+    return _context.set(ctx)
+
+
+def reset_request_context(token) -> None:
+    _context.reset(token)
+
+
+def _describe(obj) -> tuple[str, str]:
+    if obj is None:
+        return "", ""
+    return obj._meta.model_name, str(obj.pk or "")
+
+
+def _purpose(user, patient) -> str:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return AuditPurpose.SYSTEM
+    if patient is None:
+        return AuditPurpose.ADMIN if getattr(user, "is_site_admin", False) else AuditPurpose.NORMAL
+    from portal.access import audit_purpose
+
+    return audit_purpose(user, patient)
+
+
+def _event(
+    user, action, *, patient=None, obj=None, purpose=None, object_type="", object_id="", detail="", user_email=""
+) -> AuditEvent:
+    ctx = _context.get()
+    auto_type, auto_id = _describe(obj)
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    return AuditEvent(
+        user=user if authenticated else None,
+        user_email=(user.email if authenticated else user_email)[:254],
+        patient=patient,
+        action=action,
+        object_type=object_type or auto_type,
+        object_id=str(object_id or auto_id)[:64],
+        purpose=purpose or _purpose(user, patient),
+        ip_address=ctx.ip_address,
+        user_agent=ctx.user_agent,
+        path=ctx.path,
+        detail=detail[:300],
+    )
+
+
+def record(
+    user,
+    action: str,
+    *,
+    patient=None,
+    obj=None,
+    purpose: str | None = None,
+    object_type: str = "",
+    object_id="",
+    detail: str = "",
+    user_email: str = "",
+) -> AuditEvent:
+    """Append one row. `detail` must never carry health details (ids, field names, reasons only)."""
+    event = _event(
+        user,
+        action,
+        patient=patient,
+        obj=obj,
+        purpose=purpose,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
+        user_email=user_email,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def record_many(
+    user, action: str, patients: Iterable, *, object_type: str = "patient", purpose: str | None = None, detail: str = ""
+) -> None:
+    """One row per child shown on a list page, in a single INSERT."""
+    patients = list(patients)
+    if not patients:
+        return
+    if purpose is None:
+        purpose = AuditPurpose.ADMIN if getattr(user, "is_site_admin", False) else AuditPurpose.NORMAL
+    AuditEvent.objects.bulk_create(
+        [
+            _event(
+                user, action, patient=p, purpose=purpose, object_type=object_type, object_id=str(p.pk), detail=detail
+            )
+            for p in patients
+        ]
+    )

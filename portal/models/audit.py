@@ -1,0 +1,94 @@
+"""The audit trail: an append-only row for every read and write of a patient's data.
+
+Rows are written by portal/audit.py, called from the access layer (portal/access.py and the
+view/API helpers built on it), never by hand in views. Rows cannot be changed or deleted: the
+model refuses, the admin offers no such permission, and on PostgreSQL a trigger refuses UPDATE
+and DELETE (migration 0002). Users and patients with audit rows are therefore deactivated,
+never deleted (PROTECT).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    LIST = "list", _("Listed")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    EXPORT = "export", _("Exported")
+    PRINT = "print", _("Printed")
+    DENIED = "denied", _("Access denied")
+    BREAK_GLASS = "break_glass", _("Broke the glass")
+    CONFLICT = "conflict", _("Stale edit refused")
+    # Account events (no patient).
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login_failed", _("Sign-in failed")
+    LOCKOUT = "lockout", _("Locked out")
+    LOGOUT = "logout", _("Signed out")
+    TIMEOUT = "timeout", _("Session timed out")
+    MFA_ENROLLED = "mfa_enrolled", _("Enrolled two-step verification")
+    MFA_VERIFIED = "mfa_verified", _("Passed two-step verification")
+    MFA_FAILED = "mfa_failed", _("Failed two-step verification")
+    MFA_RECOVERY_USED = "mfa_recovery", _("Used a recovery code")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+
+
+class AuditPurpose(models.TextChoices):
+    NORMAL = "normal", _("Care team / family")
+    BREAK_GLASS = "break_glass", _("Break the glass")
+    ADMIN = "admin", _("Site administration")
+    SYSTEM = "system", _("System")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit trail is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit trail is append-only.")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    user_email = models.CharField(max_length=254, blank=True, help_text=_("As typed, for failed sign-ins."))
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    purpose = models.CharField(max_length=16, choices=AuditPurpose.choices, default=AuditPurpose.NORMAL)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    path = models.CharField(max_length=300, blank=True, help_text=_("URL path only; never a query string."))
+    detail = models.CharField(max_length=300, blank=True, help_text=_("No health details."))
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-at"]),
+            models.Index(fields=["user", "-at"]),
+            models.Index(fields=["action", "-at"]),
+        ]
+        default_permissions = ("add", "view")
+        verbose_name = _("audit event")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.user_email or self.user_id} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit trail is append-only.")

@@ -1,0 +1,1 @@
+"""Settings profiles: base (everything, from the environment), dev, test and production."""

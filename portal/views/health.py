@@ -1,0 +1,38 @@
+"""/healthz: is the database reachable, and is the Celery broker? 503 when either is down."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone()[0] == 1
+    except Exception:
+        return False
+
+
+def broker_ok() -> bool:
+    from portal.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            _ = conn.default_channel  # opens a channel: proves the transport really answers
+        return True
+    except Exception:
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": database_ok(), "broker": broker_ok()}
+    status = 200 if all(checks.values()) else 503
+    body = {"status": "ok" if status == 200 else "unavailable", **{k: "ok" if v else "down" for k, v in checks.items()}}
+    body["broker_transport"] = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    return JsonResponse(body, status=status)

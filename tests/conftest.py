@@ -1,0 +1,102 @@
+"""Shared fixtures: a child with a care team and a family, and signed-in clients for each role.
+
+Staff clients are signed in *and* past two-step verification (a confirmed TOTP device marked in
+the session, as django_otp.login does), so tests reach pages rather than the MFA prompt.
+"""
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import (
+    AdminFactory,
+    CareTeamMembershipFactory,
+    ClinicianFactory,
+    EditorFactory,
+    FamilyLinkFactory,
+    FamilyUserFactory,
+    PatientFactory,
+)
+
+
+def signed_in_client(user, *, verified: bool = True) -> Client:
+    client = Client()
+    client.force_login(user)
+    if verified and user.requires_mfa:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory()
+
+
+@pytest.fixture
+def clinician(db, patient):
+    """An oncologist on `patient`'s care team."""
+    membership = CareTeamMembershipFactory(patient=patient)
+    return membership.clinician
+
+
+@pytest.fixture
+def family_user(db, patient):
+    """A parent linked to `patient`."""
+    return FamilyLinkFactory(patient=patient).user
+
+
+@pytest.fixture
+def other_patient(db):
+    """A second child with its own care team and parent; nobody above may see it."""
+    child = PatientFactory()
+    CareTeamMembershipFactory(patient=child)
+    FamilyLinkFactory(patient=child)
+    return child
+
+
+@pytest.fixture
+def outsider_clinician(db):
+    return ClinicianFactory()
+
+
+@pytest.fixture
+def editor(db):
+    return EditorFactory()
+
+
+@pytest.fixture
+def site_admin(db):
+    return AdminFactory()
+
+
+@pytest.fixture
+def clinician_client(clinician):
+    return signed_in_client(clinician)
+
+
+@pytest.fixture
+def family_client(family_user):
+    return signed_in_client(family_user)
+
+
+@pytest.fixture
+def outsider_client(outsider_clinician):
+    return signed_in_client(outsider_clinician)
+
+
+@pytest.fixture
+def editor_client(editor):
+    return signed_in_client(editor)
+
+
+@pytest.fixture
+def admin_client_verified(site_admin):
+    return signed_in_client(site_admin)
+
+
+@pytest.fixture
+def make_family_user(db):
+    return FamilyUserFactory

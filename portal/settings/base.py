@@ -142,6 +142,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Password reset links work once, for a short while (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=2) * 3600
+
 # django-axes 8: lock a (user, IP) pair after repeated failures, for a cool-off period. The client
 # IP is REMOTE_ADDR only (axes' default), so a forged X-Forwarded-For cannot dodge the count;
 # behind a proxy every client shares the proxy's address and the lock becomes per user.

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -52,9 +52,11 @@ def sign_out(request):
 @never_cache
 def admin_login(request):
     """The Django admin signs in through our page (email, lockout, two-step), never its own form."""
-    if request.user.is_authenticated:
-        raise PermissionDenied  # signed in but not staff: the admin would send them round in a loop
     target = _safe_next(request, default=reverse("admin:index"))
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return HttpResponseRedirect(target)
+        raise PermissionDenied  # signed in but not staff: the admin would send them round in a loop
     return HttpResponseRedirect(f"{reverse('portal:login')}?{urlencode({'next': target})}")
 
 
@@ -71,10 +73,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Ask for a reset link. The email names no child and no health detail, only the link."""
 
     form_class = LocalisedPasswordResetForm
-    template_name = "registration/password_reset_form.html"
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
+    template_name = "portal/password_reset_form.html"
+    email_template_name = "portal/password_reset_email.txt"
+    subject_template_name = "portal/password_reset_subject.txt"
     success_url = reverse_lazy("portal:password_reset_done")
+
+    @property
+    def extra_email_context(self):
+        return {"valid_hours": max(1, round(settings.PASSWORD_RESET_TIMEOUT / 3600))}
 
     def form_valid(self, form):
         email = normalise_email(form.cleaned_data["email"])
@@ -85,11 +91,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
-    template_name = "registration/password_reset_done.html"
+    template_name = "portal/password_reset_done.html"
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    template_name = "registration/password_reset_confirm.html"
+    template_name = "portal/password_reset_confirm.html"
     success_url = reverse_lazy("portal:password_reset_complete")
 
     def form_valid(self, form):
@@ -102,11 +108,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
-    template_name = "registration/password_reset_complete.html"
+    template_name = "portal/password_reset_complete.html"
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "registration/password_change_form.html"
+    template_name = "portal/password_change_form.html"
     success_url = reverse_lazy("portal:security")
 
     def form_valid(self, form):

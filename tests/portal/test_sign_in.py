@@ -247,3 +247,47 @@ def test_sign_in_switches_to_preferred_language():
     client = Client()
     response = post_sign_in(client, user.email)
     assert response.cookies["django_language"].value == "es"
+
+
+def test_verified_admin_visiting_admin_login_goes_to_the_admin(admin_client_verified):
+    response = admin_client_verified.get("/admin/login/?next=/admin/portal/")
+    assert response.url == "/admin/portal/"
+
+
+@pytest.mark.parametrize(
+    ("url_name", "heading"),
+    [
+        ("portal:login", "Sign in"),
+        ("portal:password_reset", "Reset your password"),
+        ("portal:password_reset_done", "Check your email"),
+        ("portal:password_reset_complete", "Your password has been changed"),
+    ],
+)
+def test_account_pages_render_with_one_h1(url_name, heading):
+    page = Client().get(reverse(url_name)).content.decode()
+    assert page.count("<h1") == 1
+    assert f">{heading}</h1>" in page
+
+
+def test_password_reset_link_expires_and_works_once():
+    user = FamilyLinkFactory().user
+    client = Client()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.post(reverse("portal:password_reset"), {"email": user.email})
+        body = mail.outbox[0].body
+        assert "expires after 2 hours" in body
+        path = next(line for line in body.splitlines() if "/reset/" in line).split("testserver", 1)[1]
+        clock.shift(timedelta(hours=2, minutes=1))
+        response = Client().get(path, follow=True)
+        assert "This link no longer works" in response.content.decode()
+        clock.shift(timedelta(hours=-1))
+        response = client.get(path)
+        client.post(response.url, {"new_password1": "fresh-passphrase-22", "new_password2": "fresh-passphrase-22"})
+        response = Client().get(path, follow=True)
+        assert "This link no longer works" in response.content.decode()
+
+
+def test_password_change_page_is_ours(family_client):
+    response = family_client.get(reverse("portal:password_change"))
+    assert response.templates[0].name == "portal/password_change_form.html"
+    assert ">Change your password</h1>" in response.content.decode()

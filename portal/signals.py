@@ -33,7 +33,7 @@ def on_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
     email = normalise_email(credentials.get("username") or credentials.get("email"))
-    detail = "while locked out" if getattr(request, "axes_locked_out", False) else ""
+    detail = "locked out" if getattr(request, "axes_locked_out", False) else ""
     audit.record(None, AuditAction.LOGIN_FAILED, user_email=email, purpose=AuditPurpose.SYSTEM, detail=detail)
 
 

@@ -121,6 +121,9 @@ def test_lockout_after_repeated_failures_until_cool_off_passes():
         response = post_sign_in(client, user.email)
         assert response.status_code == 429
         assert not is_signed_in(client)
+        refused = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, user_email=user.email).first()
+        assert refused.detail == "locked out"
+        assert not AuditEvent.objects.filter(action=AuditAction.LOGIN).exists()
 
         # Another address is a different (user, IP) pair.
         other_ip = Client(REMOTE_ADDR="10.1.2.3")

@@ -226,3 +226,16 @@ def test_security_page_lists_only_own_sign_ins():
     page = response.content.decode()
     assert "MyBrowser/2" in page
     assert "OtherBrowser" not in page
+
+
+def test_security_page_queries_do_not_grow_with_history(django_assert_max_num_queries):
+    user = FamilyLinkFactory().user
+    client = Client()
+    post_sign_in(client, user.email)
+    client.get(reverse("portal:security"))
+    for _ in range(30):
+        post_sign_in(Client(), user.email, password="typo-password")
+        post_sign_in(Client(), user.email)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("portal:security"))
+    assert len(response.context["events"]) == 20

@@ -1,26 +1,41 @@
-"""Request-wide guards: audit context, idle and absolute session timeouts, MFA for staff roles."""
+"""Request-wide guards: audit context, idle and absolute session timeouts, two-step verification."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import audit
 from portal.models import AuditAction
+from portal.sign_in import (
+    SESSION_LAST_SEEN,
+    SESSION_STARTED,
+    has_authenticator,
+    idle_timeout_for,
+    needs_second_step,
+)
 
-SESSION_LAST_SEEN = "portal_last_seen"
-SESSION_STARTED = "portal_started"
+# Pages a signed-in user may reach before the second step: sign-in, enrolment, sign-out.
+MFA_EXEMPT_URL_NAMES = frozenset(
+    {"portal:login", "portal:logout", "portal:mfa_setup", "portal:mfa_verify", "healthz", "set_language"}
+)
+MFA_EXEMPT_PREFIXES = ("/static/",)
 
-# Paths a signed-in user may reach before passing MFA (sign-in, enrolment, sign-out, assets).
-MFA_EXEMPT_URL_NAMES = ("portal:login", "portal:logout", "portal:mfa_setup", "portal:mfa_verify", "healthz")
-MFA_EXEMPT_PREFIXES = ("/static/", "/i18n/")
+
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def login_redirect(request) -> HttpResponseRedirect:
+    return HttpResponseRedirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.path})}")
 
 
 class AuditContextMiddleware:
@@ -37,12 +52,9 @@ class AuditContextMiddleware:
             audit.reset_request_context(token)
 
 
-def idle_timeout_for(user):
-    return settings.SESSION_IDLE_TIMEOUT_STAFF if user.requires_mfa else settings.SESSION_IDLE_TIMEOUT_FAMILY
-
-
 class SessionTimeoutMiddleware:
-    """Automatic logoff (HIPAA): after the audience's idle time, and after an absolute lifetime."""
+    """Automatic logoff (HIPAA §164.312(a)(2)(iii)): after the audience's idle time, and after an
+    absolute lifetime however active the session is. Pages redirect to sign-in; the API answers 401."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -51,58 +63,59 @@ class SessionTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = timezone.now()
-            last_seen = request.session.get(SESSION_LAST_SEEN)
-            started = request.session.get(SESSION_STARTED)
-            expired = None
-            if last_seen and now - datetime.fromisoformat(last_seen) > idle_timeout_for(user):
-                expired = "idle"
-            elif started and now - datetime.fromisoformat(started) > settings.SESSION_ABSOLUTE_LIFETIME:
-                expired = "lifetime"
-            if expired:
-                audit.record(user, AuditAction.TIMEOUT, detail=expired)
-                logout(request)
-                messages.info(request, _("You were signed out after a period of inactivity. Please sign in again."))
-                if request.path.startswith("/api/"):
-                    from django.http import JsonResponse
-
-                    return JsonResponse({"detail": "Session expired."}, status=401)
-                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+            reason = self._expired(request, user, now)
+            if reason:
+                return self._sign_out(request, user, reason)
             request.session[SESSION_LAST_SEEN] = now.isoformat()
             request.session.setdefault(SESSION_STARTED, now.isoformat())
         return self.get_response(request)
 
+    @staticmethod
+    def _expired(request, user, now) -> str:
+        last_seen = request.session.get(SESSION_LAST_SEEN)
+        started = request.session.get(SESSION_STARTED)
+        if started and now - datetime.fromisoformat(started) > settings.SESSION_ABSOLUTE_LIFETIME:
+            return "lifetime"
+        if last_seen and now - datetime.fromisoformat(last_seen) > idle_timeout_for(user):
+            return "idle"
+        return ""
 
-class RequireStaffMFAMiddleware:
-    """Clinicians, editors and admins must pass TOTP before anything but sign-in and enrolment."""
+    @staticmethod
+    def _sign_out(request, user, reason: str):
+        audit.record(user, AuditAction.TIMEOUT, detail=reason)
+        request.portal_timed_out = True  # tells the logout signal not to record a plain sign-out too
+        logout(request)
+        if is_api(request):
+            return JsonResponse({"detail": _("Your session has expired. Please sign in again.")}, status=401)
+        if reason == "idle":
+            messages.info(request, _("You were signed out after a period of inactivity. Please sign in again."))
+        else:
+            messages.info(request, _("For your security, sessions end after a few hours. Please sign in again."))
+        return login_redirect(request)
+
+
+class RequireMFAMiddleware:
+    """Clinicians, editors and admins, and anyone who turned two-step verification on, must pass it
+    before any page but sign-in, enrolment and sign-out. Covers /admin/ and the API too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        needs_mfa = user is not None and user.is_authenticated and user.requires_mfa and not user.is_verified()
-        if needs_mfa and not self._exempt(request):
-            from django_otp import devices_for_user
-
-            has_device = any(True for _d in devices_for_user(user, confirmed=True))
-            target = "portal:mfa_verify" if has_device else "portal:mfa_setup"
-            if request.path.startswith("/api/"):
-                from django.http import JsonResponse
-
-                return JsonResponse({"detail": "Two-step verification required."}, status=403)
-            return redirect(f"{reverse(target)}?next={request.path}")
+        if user is not None and needs_second_step(user) and not self._exempt(request):
+            if is_api(request):
+                return JsonResponse({"detail": _("Two-step verification required.")}, status=403)
+            target = "portal:mfa_verify" if has_authenticator(user) else "portal:mfa_setup"
+            return HttpResponseRedirect(f"{reverse(target)}?{urlencode({'next': request.path})}")
         return self.get_response(request)
 
     @staticmethod
     def _exempt(request) -> bool:
         if request.path.startswith(MFA_EXEMPT_PREFIXES):
             return True
-        match = getattr(request, "resolver_match", None)
-        if match is None:
-            from django.urls import Resolver404, resolve
-
-            try:
-                match = resolve(request.path_info)
-            except Resolver404:
-                return True
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return True  # a 404 page reveals nothing
         return match.view_name in MFA_EXEMPT_URL_NAMES

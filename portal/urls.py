@@ -2,14 +2,27 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal.views import auth, health, home
+from portal.views import account, auth, health, home
 
 portal_patterns = [
     path("", home.home, name="home"),
     path("accounts/login/", auth.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth.sign_out, name="logout"),
+    path("accounts/password/reset/", auth.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/password/reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/password/change/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/mfa/setup/", auth.mfa_setup, name="mfa_setup"),
     path("accounts/mfa/verify/", auth.mfa_verify, name="mfa_verify"),
+    path("accounts/mfa/recovery-codes/", account.regenerate_recovery_codes, name="mfa_recovery_codes"),
+    path("accounts/mfa/disable/", account.disable_mfa, name="mfa_disable"),
+    path("accounts/settings/", account.account_settings, name="account"),
+    path("accounts/security/", account.security, name="security"),
     path("notifications/", home.notifications, name="notifications"),
 ]
 
@@ -17,6 +30,8 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before admin.site.urls: the admin signs in through our page (email, lockout, two-step).
+    path("admin/login/", auth.admin_login, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -60,9 +60,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "portal.middleware.SessionTimeoutMiddleware",
-    "portal.middleware.RequireStaffMFAMiddleware",
+    # Before the two guards below: they add a message when they sign someone out or redirect.
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.SessionTimeoutMiddleware",
+    "portal.middleware.RequireMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -141,12 +142,22 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Password reset links work once, for a short while (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=2) * 3600
+
+# django-axes 8: lock a (user, IP) pair after repeated failures, for a cool-off period. The client
+# IP is REMOTE_ADDR only (axes' default), so a forged X-Forwarded-For cannot dodge the count;
+# behind a proxy every client shares the proxy's address and the lock becomes per user.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+# Emails are case-insensitive: count "Ann@x.org" and "ann@x.org" as the same account.
+AXES_USERNAME_CALLABLE = "portal.sign_in.axes_username"
+# Renders portal/locked_out.html with status 429 (Too Many Requests).
+AXES_LOCKOUT_CALLABLE = "portal.views.auth.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 
 # Idle timeouts per audience, and an absolute lifetime regardless of activity.
@@ -159,8 +170,13 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ALL Care Portal")
-# Roles that must complete TOTP before reaching any page but sign-in and enrolment.
+# Roles that must complete TOTP before reaching any page but sign-in and enrolment. Anyone else
+# who enrols (optional for families) is asked for a code at every sign-in too.
 MFA_REQUIRED_ROLES = ("clinician", "editor", "admin")
+# Wrong codes allowed in one sign-in before the session is ended (django-otp also throttles
+# each device with a growing delay after every failure, across sessions).
+MFA_MAX_FAILURES = env.int("MFA_MAX_FAILURES", default=5)
+RECOVERY_CODE_COUNT = 10
 
 # --- Proxy (family) access by the child's age: a centre's policy, so settings ------------------
 PROXY_FULL_ACCESS_UNDER_AGE = env.int("PROXY_FULL_ACCESS_UNDER_AGE", default=12)

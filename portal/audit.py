@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from portal.models import AuditEvent, AuditPurpose
 
 
@@ -28,10 +30,22 @@ _context: ContextVar[RequestContext] = ContextVar(
 )
 
 
+def client_ip(request) -> str | None:
+    """The client's address. X-Forwarded-For is only believed for the hops our own proxies add.
+
+    With TRUSTED_PROXY_COUNT = N (proxies in front of the app), the client is the N-th address
+    from the right of X-Forwarded-For; anything further left was written by the client and
+    can be forged. With 0 (the default) only the socket's REMOTE_ADDR is used.
+    """
+    trusted = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if trusted and len(hops) >= trusted:
+        return hops[-trusted]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def context_from_request(request) -> RequestContext:
-    # Behind the reverse proxy the client address is the first X-Forwarded-For hop.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    ip = client_ip(request)
     return RequestContext(
         ip_address=ip or None,
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],

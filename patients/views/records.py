@@ -55,7 +55,8 @@ def patient_create(request):
         else:
             messages.success(request, _("Record created."))
             return redirect("patients:detail", patient_id=patient.pk)
-    return render(request, "patients/patient_form.html", {"form": form, "creating": True})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "patients/patient_form.html", {"form": form, "creating": True}, status=status)
 
 
 @login_required

@@ -18,6 +18,7 @@ def test_family_sees_staff_reads_of_their_child(family_client, family_user, clin
     prober = ClinicianFactory(first_name="Pat", last_name="Prober")
     audit.record(prober, "denied", patient=patient)
     audit.record(family_user, "view", patient=patient)
+    audit.record(clinician, "list", patient=patient)
     response = family_client.get(log_url(patient))
     assert response.status_code == 200
     events = list(response.context["events"])

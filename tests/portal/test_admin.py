@@ -277,3 +277,32 @@ def test_family_link_changelist(admin):
     FamilyLinkFactory()
     assert PatientFactory()
     assert admin.get(reverse("admin:portal_familylink_changelist")).status_code == 200
+
+
+def test_admin_adds_a_patient_with_a_care_team(admin, site_admin):
+    oncologist = ClinicianFactory()
+    data = {
+        "mrn": "ADM-1",
+        "given_name": "Lia",
+        "family_name": "Okafor",
+        "preferred_name": "",
+        "date_of_birth": "2018-02-03",
+        "sex": "female",
+        "preferred_language": "en",
+        "status": "on_therapy",
+        "loaded_version": "",
+        "care_team-TOTAL_FORMS": "1",
+        "care_team-INITIAL_FORMS": "0",
+        "care_team-0-clinician": str(oncologist.pk),
+        "care_team-0-team_role": "attending",
+        "care_team-0-active": "on",
+        "family_links-TOTAL_FORMS": "0",
+        "family_links-INITIAL_FORMS": "0",
+    }
+    assert admin.get(reverse("admin:patients_patient_add")).status_code == 200
+    response = admin.post(reverse("admin:patients_patient_add"), data)
+    assert response.status_code == 302
+    patient = Patient.objects.get(mrn="ADM-1")
+    assert list(patient.care_team.values_list("clinician", flat=True)) == [oncologist.pk]
+    assert AuditEvent.objects.filter(patient=patient, action="create", object_type="patient").exists()
+    assert AuditEvent.objects.filter(patient=patient, action="create", object_type="careteammembership").exists()

@@ -9,6 +9,7 @@ be exported as CSV (the export is itself an audit event).
 from __future__ import annotations
 
 import contextlib
+import types
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -26,7 +27,13 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import audit
-from portal.admin_base import CLINICIAN_ONLY, FAMILY_ONLY, AuditedModelAdmin, RoleLimitedChoiceMessages
+from portal.admin_base import (
+    CLINICIAN_ONLY,
+    FAMILY_ONLY,
+    AuditedModelAdmin,
+    RoleLimitedChoiceMessages,
+    audited_autocomplete_view,
+)
 from portal.models import (
     AuditAction,
     AuditEvent,
@@ -45,6 +52,8 @@ from portal.views import audit_export
 admin.site.site_header = _("ALL Care Portal administration")
 admin.site.site_title = _("ALL Care Portal admin")
 admin.site.index_title = _("Site administration")
+# Bound before admin.site.urls is built (admin modules load at app start, URLs later).
+admin.site.autocomplete_view = types.MethodType(audited_autocomplete_view, admin.site)
 
 # django-otp's own device admins show TOTP secrets and recovery codes; MFA is managed from the
 # user page instead (devices listed there, "Reset two-step verification" action).

@@ -8,6 +8,7 @@ recorded with purpose "admin"; change lists record one row per child shown (one 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.utils.translation import gettext_lazy as _
 
 from portal import audit
@@ -107,3 +108,20 @@ class RoleLimitedChoiceMessages:
 
 CLINICIAN_ONLY = {"clinician": _("Only clinicians can join a care team.")}
 FAMILY_ONLY = {"user": _("Only family accounts can be linked to a child.")}
+
+
+class AuditedAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete lists children by name too: audit them like a change list page."""
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        model_admin = getattr(self, "model_admin", None)
+        if isinstance(model_admin, AuditedModelAdmin):
+            found = (patient_of(o, model_admin.patient_path) for o in context["object_list"])
+            patients = {p.pk: p for p in found if p is not None}
+            audit.record_many(self.request.user, AuditAction.LIST, patients.values(), purpose=AuditPurpose.ADMIN)
+        return context
+
+
+def audited_autocomplete_view(self, request):
+    return AuditedAutocompleteJsonView.as_view(admin_site=self)(request)

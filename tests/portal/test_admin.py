@@ -306,3 +306,34 @@ def test_admin_adds_a_patient_with_a_care_team(admin, site_admin):
     assert list(patient.care_team.values_list("clinician", flat=True)) == [oncologist.pk]
     assert AuditEvent.objects.filter(patient=patient, action="create", object_type="patient").exists()
     assert AuditEvent.objects.filter(patient=patient, action="create", object_type="careteammembership").exists()
+
+
+def test_patient_autocomplete_is_audited(admin, site_admin, patient, other_patient):
+    params = {"app_label": "portal", "model_name": "familylink", "field_name": "patient", "term": patient.mrn}
+    response = admin.get(reverse("admin:autocomplete"), params)
+    assert [int(r["id"]) for r in response.json()["results"]] == [patient.pk]
+    listed = AuditEvent.objects.get(action="list")
+    assert (listed.user, listed.patient, listed.purpose) == (site_admin, patient, "admin")
+
+
+def test_inline_deletion_is_audited_with_the_id(admin, patient, family_user):
+    link = FamilyLink.objects.get(patient=patient, user=family_user)
+    data = patient_form_data(
+        patient,
+        **{
+            "family_links-TOTAL_FORMS": "1",
+            "family_links-INITIAL_FORMS": "1",
+            "family_links-0-id": str(link.pk),
+            "family_links-0-patient": str(patient.pk),
+            "family_links-0-user": str(family_user.pk),
+            "family_links-0-relationship": link.relationship,
+            "family_links-0-access_level": link.access_level,
+            "family_links-0-valid_from": link.valid_from.isoformat(),
+            "family_links-0-DELETE": "on",
+        },
+    )
+    response = admin.post(reverse("admin:patients_patient_change", args=[patient.pk]), data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][1].formset.errors
+    assert not FamilyLink.objects.filter(pk=link.pk).exists()
+    deleted = AuditEvent.objects.get(action="delete")
+    assert (deleted.patient, deleted.object_type, deleted.object_id) == (patient, "familylink", str(link.pk))

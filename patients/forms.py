@@ -25,8 +25,10 @@ class PatientForm(forms.ModelForm):
 
 
 class BreakGlassForm(forms.Form):
+    mrn = forms.CharField(label=_("MRN of the record"), max_length=32)
     reason = forms.CharField(
         label=_("Why do you need access to this record?"),
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
         help_text=_("Your access, and this reason, are recorded and shared with the child's care team."),
     )

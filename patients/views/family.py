@@ -5,7 +5,17 @@ from django.shortcuts import redirect, render
 
 from patients import selectors
 from portal.access import deny, get_patient_or_404
-from portal.models import AuditEvent, Role
+from portal.models import AuditAction, AuditEvent, Role
+
+SHOWN_TO_FAMILY = (
+    AuditAction.VIEW,
+    AuditAction.CREATE,
+    AuditAction.UPDATE,
+    AuditAction.DELETE,
+    AuditAction.EXPORT,
+    AuditAction.PRINT,
+    AuditAction.BREAK_GLASS,
+)
 
 
 @login_required
@@ -28,13 +38,16 @@ def family_child(request, patient_id: int):
 
 @login_required
 def family_access_log(request, patient_id: int):
-    """Who has looked at my child's record (staff names and dates; no denied probes)."""
+    """Who from staff opened or changed my child's record, and when.
+
+    Denied probes are left out (nobody saw anything), and so are list rows (a name on a worklist
+    is not opening the record) and the family's own reads.
+    """
     if request.user.role != Role.FAMILY:
         raise deny(request.user, object_type="patient", object_id=patient_id)
     patient = get_patient_or_404(request.user, patient_id)
     events = (
-        AuditEvent.objects.filter(patient=patient, user__isnull=False)
-        .exclude(action="denied")
+        AuditEvent.objects.filter(patient=patient, user__isnull=False, action__in=SHOWN_TO_FAMILY)
         .exclude(user__role=Role.FAMILY)
         .select_related("user")
         .order_by("-at")[:200]

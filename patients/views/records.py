@@ -1,17 +1,17 @@
 """Clinician pages for the patient core record: worklist, record, edit, break-the-glass."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from patients import selectors, services
 from patients.forms import BreakGlassForm, PatientForm
 from patients.models import Patient
-from portal.access import can_edit_patient, deny, get_patient_or_404
+from portal.access import can_edit_patient, can_view_patient, deny, get_patient_or_404
 from portal.concurrency import StaleEdit
 from portal.forms import add_validation_errors
 from portal.models import Role
@@ -35,6 +35,8 @@ def patient_list(request):
 @login_required
 def patient_detail(request, patient_id: int):
     if request.user.role == Role.FAMILY:
+        # Check first, so another child's id answers 404 rather than a redirect that confirms it.
+        get_patient_or_404(request.user, patient_id, audit=False)
         return redirect("patients:family_child", patient_id=patient_id)
     patient = get_patient_or_404(request.user, patient_id)
     context = {"patient": patient, "can_edit": can_edit_patient(request.user, patient)}
@@ -53,7 +55,8 @@ def patient_create(request):
         else:
             messages.success(request, _("Record created."))
             return redirect("patients:detail", patient_id=patient.pk)
-    return render(request, "patients/patient_form.html", {"form": form, "creating": True})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "patients/patient_form.html", {"form": form, "creating": True}, status=status)
 
 
 @login_required
@@ -61,53 +64,51 @@ def patient_edit(request, patient_id: int):
     patient = get_patient_or_404(request.user, patient_id, edit=True, audit=request.method == "GET")
     if request.method == "POST":
         form = PatientForm(request.POST, instance=Patient.objects.get(pk=patient.pk))
+        status = 400
         if form.is_valid():
             expected = form.cleaned_data.get("version") or 0
             try:
                 services.update_patient(request.user, patient, form.cleaned_data, expected)
             except StaleEdit as exc:
                 form.add_error(None, str(exc))
+                status = 409
             except ValidationError as exc:
                 add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect("patients:detail", patient_id=patient.pk)
-        status = 409 if any("Someone else changed" in e for e in form.non_field_errors()) else 400
-        return render(request, "patients/patient_form.html", {"form": form, "patient": patient}, status=status)
+        context = {"form": form, "patient": patient, "conflict": status == 409}
+        return render(request, "patients/patient_form.html", context, status=status)
     form = PatientForm(instance=patient, initial={"version": patient.version})
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
 
 
 @login_required
-def break_glass(request, patient_id: int):
-    """Emergency access. The page never reveals whether the id exists to non-clinicians."""
-    if request.user.role != Role.CLINICIAN:
-        raise deny(request.user, object_type="patient", object_id=patient_id)
-    patient = Patient.objects.filter(pk=patient_id).only("id", "mrn").first()
-    if patient is None:
-        raise deny(request.user, object_type="patient", object_id=patient_id)
+def break_glass(request):
+    """Emergency access to a child outside the care team: exact MRN plus a stated reason, in one POST.
+
+    The MRN travels in the form body, never in a URL, and no page here shows a record: only a
+    granted request redirects to the record (itself checked by get_patient_or_404).
+    """
+    _require_role(request.user, Role.CLINICIAN)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            open_break_glass(request.user, patient, form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-        else:
-            messages.warning(
-                request, _("Emergency access granted. Your access is recorded and the care team has been told.")
-            )
-            return redirect("patients:detail", patient_id=patient.pk)
-    return render(request, "patients/break_glass.html", {"form": form, "patient_id": patient.pk})
-
-
-@login_required
-def break_glass_lookup(request):
-    """Find a record by exact MRN to request emergency access (no browsing of other teams' patients)."""
-    _require_role(request.user, Role.CLINICIAN)
-    mrn = request.GET.get("mrn", "").strip()
-    if mrn:
-        patient = Patient.objects.filter(mrn__iexact=mrn).only("id").first()
+        patient = Patient.objects.filter(mrn__iexact=form.cleaned_data["mrn"]).only("id", "mrn").first()
         if patient is None:
-            raise deny(request.user, object_type="patient", object_id="mrn-lookup")
-        return redirect("patients:break_glass", patient_id=patient.pk)
-    raise Http404
+            deny(request.user, object_type="patient", object_id="mrn-lookup")
+            form.add_error("mrn", _("No record has this MRN. Check the number and try again."))
+        elif can_view_patient(request.user, patient):
+            return redirect("patients:detail", patient_id=patient.pk)
+        else:
+            try:
+                open_break_glass(request.user, patient, form.cleaned_data["reason"])
+            except ValidationError as exc:
+                add_validation_errors(form, exc)
+            else:
+                messages.warning(
+                    request, _("Emergency access granted. Your access is recorded and the care team has been told.")
+                )
+                return redirect("patients:detail", patient_id=patient.pk)
+    status = 400 if request.method == "POST" else 200
+    hours = int(settings.BREAK_GLASS_DURATION.total_seconds() // 3600)
+    return render(request, "patients/break_glass.html", {"form": form, "hours": hours}, status=status)

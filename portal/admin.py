@@ -1,0 +1,329 @@
+"""Django admin for people, care teams, family links, emergency grants, notifications and the audit trail.
+
+The admin is for site admins (staff who passed two-step verification, see portal.middleware).
+What it shows of a child is audited through AuditedModelAdmin; account changes (role, MFA reset)
+are audited too. The audit trail itself is read-only for everyone, superusers included, and can
+be exported as CSV (the export is itself an audit event).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import types
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.sites import NotRegistered
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal import audit
+from portal.admin_base import (
+    CLINICIAN_ONLY,
+    FAMILY_ONLY,
+    AuditedModelAdmin,
+    RoleLimitedChoiceMessages,
+    audited_autocomplete_view,
+)
+from portal.models import (
+    AuditAction,
+    AuditEvent,
+    AuditPurpose,
+    BreakGlassGrant,
+    CareTeamMembership,
+    FamilyLink,
+    Notification,
+    Role,
+    User,
+)
+from portal.services import admin_accounts as accounts
+from portal.services.break_glass import revoke_grants
+from portal.views import audit_export
+
+admin.site.site_header = _("ALL Care Portal administration")
+admin.site.site_title = _("ALL Care Portal admin")
+admin.site.index_title = _("Site administration")
+# Bound before admin.site.urls is built (admin modules load at app start, URLs later).
+admin.site.autocomplete_view = types.MethodType(audited_autocomplete_view, admin.site)
+
+# django-otp's own device admins show TOTP secrets and recovery codes; MFA is managed from the
+# user page instead (devices listed there, "Reset two-step verification" action).
+for _model in (TOTPDevice, StaticDevice):
+    with contextlib.suppress(NotRegistered):
+        admin.site.unregister(_model)
+
+
+# --- People ------------------------------------------------------------------------------------
+
+
+class UserCreateForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "first_name", "last_name", "role", "discipline")
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+def _role_errors(cleaned: dict) -> dict:
+    errors = {}
+    role, discipline = cleaned.get("role"), cleaned.get("discipline")
+    if discipline and role != Role.CLINICIAN:
+        errors["discipline"] = _("Only clinicians have a discipline. Clear it, or make the role Clinician.")
+    if role == Role.CLINICIAN and not discipline:
+        errors["discipline"] = _("Choose the clinician's discipline.")
+    return errors
+
+
+class _RoleCheckMixin:
+    def clean(self):
+        cleaned = super().clean()
+        for field, message in _role_errors(cleaned).items():
+            self.add_error(field, message)
+        return cleaned
+
+
+class UserCreateAdminForm(_RoleCheckMixin, UserCreateForm):
+    pass
+
+
+class UserEditAdminForm(_RoleCheckMixin, UserEditForm):
+    pass
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditAdminForm
+    add_form = UserCreateAdminForm
+    ordering = ("email",)
+    list_display = ("email", "full_name", "role", "discipline", "is_active", "mfa_enrolled", "last_login")
+    list_filter = ("role", "discipline", "is_active", "is_staff", "is_superuser")
+    search_fields = ("email", "first_name", "last_name")
+    readonly_fields = ("last_login", "date_joined", "mfa_devices")
+    actions = ["reset_mfa", "deactivate"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "phone", "preferred_language")}),
+        (_("Role"), {"fields": ("role", "discipline")}),
+        (_("Two-step verification"), {"fields": ("mfa_devices",)}),
+        (
+            _("Access"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "first_name", "last_name", "role", "discipline", "password1", "password2"),
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_mfa_devices=Count("totpdevice", distinct=True))
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, obj):
+        return obj.get_full_name()
+
+    @admin.display(description=_("MFA"), boolean=True, ordering="_mfa_devices")
+    def mfa_enrolled(self, obj):
+        return bool(getattr(obj, "_mfa_devices", 0))
+
+    @admin.display(description=_("Devices"))
+    def mfa_devices(self, obj):
+        """Names and state only: secrets and recovery codes never appear in the admin."""
+        if obj is None or obj.pk is None:
+            return "–"
+        rows = [
+            (_("Authenticator app"), d.name, _("confirmed") if d.confirmed else _("not confirmed"), d.last_used_at)
+            for d in TOTPDevice.objects.filter(user=obj)
+        ]
+        rows += [
+            (_("Recovery codes"), d.name, _("%(n)d left") % {"n": d.token_set.count()}, d.last_used_at)
+            for d in StaticDevice.objects.filter(user=obj)
+        ]
+        if not rows:
+            return _("None enrolled. The user is asked to enrol at the next sign-in if their role requires it.")
+        return format_html_join(
+            "",
+            "<div>{}: {} ({}), {}</div>",
+            ((kind, name, state, used or _("never used")) for kind, name, state, used in rows),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if obj.role == Role.ADMIN:
+            obj.is_staff = True  # a site admin needs the admin site
+        super().save_model(request, obj, form, change)
+        fields = [f for f in (form.changed_data if form is not None else []) if f not in ("password", "password1")]
+        audit.record(
+            request.user,
+            AuditAction.UPDATE if change else AuditAction.CREATE,
+            obj=obj,
+            purpose=AuditPurpose.ADMIN,
+            detail=",".join(fields)[:300],
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # Users carry audit history (PROTECT): deactivate instead.
+        return False
+
+    @admin.action(description=_("Reset two-step verification (the user enrols again at next sign-in)"))
+    def reset_mfa(self, request, queryset):
+        count = accounts.reset_mfa(request.user, queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-step verification reset for %(n)d user.",
+                "Two-step verification reset for %(n)d users.",
+                count,
+            )
+            % {"n": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Deactivate selected accounts"))
+    def deactivate(self, request, queryset):
+        count = accounts.deactivate(request.user, queryset)
+        self.message_user(request, _("%(n)d account(s) deactivated.") % {"n": count}, messages.SUCCESS)
+
+
+# --- Care teams and family links ------------------------------------------------------------------
+
+
+@admin.register(CareTeamMembership)
+class CareTeamMembershipAdmin(RoleLimitedChoiceMessages, AuditedModelAdmin):
+    invalid_choice_messages = CLINICIAN_ONLY
+    list_display = ("patient", "clinician", "team_role", "active", "added_at")
+    list_filter = ("team_role", "active", "clinician__discipline")
+    search_fields = ("patient__mrn", "patient__family_name", "patient__given_name", "clinician__email")
+    autocomplete_fields = ("patient", "clinician")
+    list_select_related = ("patient", "clinician")
+
+
+@admin.register(FamilyLink)
+class FamilyLinkAdmin(RoleLimitedChoiceMessages, AuditedModelAdmin):
+    invalid_choice_messages = FAMILY_ONLY
+    list_display = ("patient", "user", "relationship", "access_level", "valid_from", "valid_until")
+    list_filter = ("relationship", "access_level")
+    search_fields = ("patient__mrn", "patient__family_name", "patient__given_name", "user__email")
+    autocomplete_fields = ("patient", "user")
+    list_select_related = ("patient", "user")
+
+
+# --- Emergency access ------------------------------------------------------------------------
+
+
+@admin.register(BreakGlassGrant)
+class BreakGlassGrantAdmin(AuditedModelAdmin):
+    """Grants are evidence: read-only, except that an admin may end one early."""
+
+    list_display = ("created_at", "clinician", "patient", "expires_at", "revoked_at", "active")
+    list_filter = (("created_at", admin.DateFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("patient__mrn", "clinician__email")
+    list_select_related = ("patient", "clinician")
+    date_hierarchy = "created_at"
+    actions = ["revoke"]
+
+    @admin.display(description=_("active"), boolean=True)
+    def active(self, obj):
+        return obj.is_active
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_revoke_permission(self, request):
+        return request.user.is_active and request.user.is_site_admin
+
+    @admin.action(description=_("Revoke selected grants now"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        count = revoke_grants(request.user, queryset)
+        self.message_user(request, _("%(n)d grant(s) revoked.") % {"n": count}, messages.SUCCESS)
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+@admin.register(Notification)
+class NotificationAdmin(AuditedModelAdmin):
+    list_display = ("created_at", "user", "kind", "title", "patient", "read_at")
+    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__email", "patient__mrn", "title")
+    autocomplete_fields = ("user", "patient")
+    list_select_related = ("user", "patient")
+    date_hierarchy = "created_at"
+
+
+# --- The audit trail ---------------------------------------------------------------------------
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only for everyone (superusers too); filter, search, and export what is filtered as CSV."""
+
+    list_display = ("at", "who", "action", "purpose", "patient_mrn", "object_type", "object_id", "ip_address")
+    list_filter = ("action", "purpose", ("at", admin.DateFieldListFilter))
+    search_fields = ("user__email", "user_email", "=patient__mrn")
+    search_help_text = _("Search by user email or exact MRN.")
+    date_hierarchy = "at"
+    list_select_related = ("user", "patient")
+    list_per_page = 100
+    show_full_result_count = False  # counting millions of rows on every page is slow
+    actions = None
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def who(self, obj):
+        return obj.user.email if obj.user_id else obj.user_email
+
+    @admin.display(description=_("MRN"), ordering="patient__mrn")
+    def patient_mrn(self, obj):
+        return obj.patient.mrn if obj.patient_id else ""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        export = path(
+            "export.csv",
+            self.admin_site.admin_view(self.export_view),
+            name="portal_auditevent_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_view(self, request):
+        """Stream the rows the change list currently shows (same filters and search) as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            self.message_user(request, _("Those filters are not valid; nothing was exported."), messages.ERROR)
+            return redirect("admin:portal_auditevent_changelist")
+        return audit_export.csv_response(request.user, changelist.queryset, filters=sorted(request.GET))

@@ -1,0 +1,74 @@
+"""List and detail pages run a fixed number of queries: 5 or 50 children (or team members) cost the same."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import CareTeamMembershipFactory, FamilyLinkFactory, PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+# About half are per request whatever the page: session, user, MFA device, session-timeout save,
+# the notification badge. Measured: lists 8-10, record page 11; a little headroom for middleware.
+MAX_LIST = 12
+MAX_DETAIL = 13
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def give_patients(clinician, n):
+    for _ in range(n):
+        CareTeamMembershipFactory(patient=PatientFactory(), clinician=clinician)
+
+
+@pytest.mark.parametrize("name", ["patients:list", "api-patient-list"])
+def test_list_pages_do_not_grow_with_patients(clinician_client, clinician, name, django_assert_max_num_queries):
+    url = reverse(name)
+    give_patients(clinician, 4)  # 5 with the fixture's child
+    few = queries(clinician_client, url)
+    give_patients(clinician, 45)  # 50
+    with django_assert_max_num_queries(MAX_LIST):
+        clinician_client.get(url)
+    assert queries(clinician_client, url) == few
+
+
+def test_record_page_does_not_grow_with_team_or_family(clinician_client, patient, django_assert_max_num_queries):
+    url = reverse("patients:detail", kwargs={"patient_id": patient.pk})
+    for _ in range(4):
+        CareTeamMembershipFactory(patient=patient)
+        FamilyLinkFactory(patient=patient)
+    few = queries(clinician_client, url)
+    give_patients(CareTeamMembershipFactory(patient=patient).clinician, 45)
+    for _ in range(45):
+        CareTeamMembershipFactory(patient=patient)
+        FamilyLinkFactory(patient=patient)
+    with django_assert_max_num_queries(MAX_DETAIL):
+        clinician_client.get(url)
+    assert queries(clinician_client, url) == few
+
+
+def test_api_detail_is_constant(clinician_client, clinician, patient, django_assert_max_num_queries):
+    url = reverse("api-patient-detail", kwargs={"patient_id": patient.pk})
+    few = queries(clinician_client, url)
+    give_patients(clinician, 45)
+    with django_assert_max_num_queries(MAX_DETAIL):
+        clinician_client.get(url)
+    assert queries(clinician_client, url) == few
+
+
+def test_family_home_does_not_grow_with_children(family_client, family_user, django_assert_max_num_queries):
+    url = reverse("patients:family_home")
+    for _ in range(4):
+        FamilyLinkFactory(user=family_user)
+    few = queries(family_client, url)
+    for _ in range(45):
+        FamilyLinkFactory(user=family_user)
+    with django_assert_max_num_queries(MAX_LIST):
+        family_client.get(url)
+    assert queries(family_client, url) == few

@@ -1,0 +1,159 @@
+"""seed_demo: invented data, the same on every run, fast at 10,000 children, clear about demo MFA."""
+
+import hashlib
+import io
+import time
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from patients.models import Patient
+from portal.access import visible_patients
+from portal.management.commands import seed_demo as command
+from portal.models import CareTeamMembership, FamilyLink, User
+from portal.services import demo_data
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", "--allow-without-debug", *args, stdout=out)
+    return out.getvalue()
+
+
+def fingerprint() -> tuple[dict, str]:
+    rows = {
+        "users": sorted(
+            User.objects.values_list(
+                "email", "first_name", "last_name", "role", "discipline", "is_staff", "is_superuser", "is_active"
+            )
+        ),
+        "patients": sorted(
+            Patient.objects.values_list(
+                "mrn", "given_name", "family_name", "date_of_birth", "sex", "preferred_language", "status", "version"
+            )
+        ),
+        "teams": sorted(
+            CareTeamMembership.objects.values_list("patient__mrn", "clinician__email", "team_role", "active")
+        ),
+        "links": sorted(
+            FamilyLink.objects.values_list(
+                "user__email", "patient__mrn", "relationship", "access_level", "valid_from", "adult_consent_on"
+            )
+        ),
+        "totp": sorted(TOTPDevice.objects.values_list("user__email", "name", "key", "confirmed")),
+        "recovery": sorted(StaticDevice.objects.values_list("user__email", "name", "token_set__token")),
+        "passwords": sorted(User.objects.values_list("email", "password")),
+    }
+    counts = {name: len(values) for name, values in rows.items()}
+    return counts, hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_running_twice_gives_the_same_data():
+    run("--patients", "40")
+    first = fingerprint()
+    run("--patients", "40")
+    assert fingerprint() == first
+    assert first[0]["patients"] == 41
+
+
+def test_seed_decides_the_data_not_the_run(django_db_blocker):
+    run("--patients", "5")
+    five = sorted(Patient.objects.values_list("mrn", "given_name", "family_name", "status"))
+    run("--patients", "8")  # more children never change the first ones
+    assert (
+        sorted(
+            Patient.objects.filter(mrn__in=[m for m, *_ in five]).values_list(
+                "mrn", "given_name", "family_name", "status"
+            )
+        )
+        == five
+    )
+
+
+def test_named_accounts_and_the_family_child():
+    output = run("--patients", "10", "--password", "another-demo-pass")
+    admin = User.objects.get(email="admin@example.org")
+    assert (admin.role, admin.is_superuser, admin.is_staff) == ("admin", True, True)
+    clinician = User.objects.get(email="clinician@example.org")
+    assert (clinician.role, clinician.discipline) == ("clinician", "oncologist")
+    assert User.objects.get(email="editor@example.org").role == "editor"
+    family = User.objects.get(email="family@example.org")
+    assert family.role == "family"
+    assert list(visible_patients(family).values_list("mrn", flat=True)) == [demo_data.FAMILY_CHILD_MRN]
+    for user in (admin, clinician, family):
+        assert check_password("another-demo-pass", user.password)
+    # clinician@example.org has a worklist including the family's child
+    assert visible_patients(clinician).filter(mrn=demo_data.FAMILY_CHILD_MRN).exists()
+    assert visible_patients(clinician).count() == 11
+    # every child has a care team and at least one family member
+    assert not Patient.objects.filter(care_team__isnull=True).exists()
+    assert not Patient.objects.filter(family_links__isnull=True).exists()
+    # pool accounts cannot sign in
+    pool = User.objects.filter(email__startswith="demo.")
+    assert pool.count() == 24 and not any(u.has_usable_password() for u in pool)
+    for text in ("admin@example.org", "clinician@example.org", "editor@example.org", "family@example.org"):
+        assert text in output
+    assert "another-demo-pass" in output and "http://127.0.0.1:8000" in output
+
+
+def test_password_change_on_rerun():
+    run("--patients", "0")
+    run("--patients", "0", "--password", "changed-password-1")
+    assert check_password("changed-password-1", User.objects.get(email="family@example.org").password)
+
+
+def test_demo_staff_can_pass_two_step_verification_and_the_output_says_how():
+    output = run("--patients", "0")
+    assert demo_data.demo_totp_secret_base32() in output
+    assert "seed_demo --totp-code" in output
+    for code in demo_data.DEMO_RECOVERY_CODES:
+        assert code in output
+    for email in ("admin@example.org", "clinician@example.org", "editor@example.org"):
+        device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+        assert device.verify_token(demo_data.current_demo_code())
+        recovery = StaticDevice.objects.get(user__email=email)
+        assert recovery.verify_token(demo_data.DEMO_RECOVERY_CODES[0])
+    assert not TOTPDevice.objects.filter(user__email="family@example.org").exists()
+    run("--patients", "0")  # used recovery codes come back
+    assert StaticDevice.objects.get(user__email="admin@example.org").token_set.count() == 5
+
+    out = io.StringIO()
+    call_command("seed_demo", "--totp-code", stdout=out)
+    assert out.getvalue().strip() == demo_data.current_demo_code()
+
+
+def test_refuses_without_debug_and_bad_input():
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="--patients"):
+        run("--patients", "-1")
+    with pytest.raises(CommandError, match="--password"):
+        run("--password", "short")
+    assert not User.objects.exists()
+
+
+def test_follow_up_hooks_run_registered_commands_and_steps(monkeypatch):
+    seen = []
+    monkeypatch.setattr(command, "FOLLOW_UP_COMMANDS", [("no_such_command_yet", {}), ("check", {})])
+    monkeypatch.setattr(command, "FOLLOW_UP_STEPS", [lambda result, options, stdout: seen.append(result)])
+    output = run("--patients", "3")
+    assert "Running check" in output and "no_such_command_yet" not in output
+    assert len(seen[0].patient_ids) == 4
+
+
+def test_ten_thousand_children_in_under_a_minute():
+    started = time.monotonic()
+    run("--patients", "10000")
+    elapsed = time.monotonic() - started
+    assert Patient.objects.count() == 10001
+    assert elapsed < 60, elapsed
+    started = time.monotonic()
+    run("--patients", "10000")
+    assert Patient.objects.count() == 10001
+    assert time.monotonic() - started < 60

@@ -1,0 +1,334 @@
+"""THE URL walker: every URL of the project, as people who must not see a child, must not show it.
+
+Every URL pattern (found through django.urls.get_resolver, recursively through includes, so URLs
+added later are walked without touching this file) is requested with GET and with POST by
+
+* a family member of ANOTHER child, and
+* a clinician on another child's care team (not the target's),
+
+both signed in and past two-step verification. Kwargs are filled from the target child:
+`patient_id` is the child's id; other `<model>_id` / `pk` kwargs are ids of that child's objects
+when the model can be guessed (by name, or from the view's queryset), else 1.
+
+Asserted for every response:
+* no trace of the target child (MRN, given or family name) in the body or a redirect target;
+* a URL naming the child (patient_id, or an object of the child) answers 404. A 405 is accepted
+  only when the same request for a child that does not exist gets the same 405 (the method is
+  refused before any id is looked at, so it reveals nothing);
+* no redirect to sign-in or two-step verification (these users are signed in and verified:
+  such a redirect would mean the page was never really tested);
+* the admin (staff only) answers 302 to the admin sign-in or 403.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter, UUIDConverter
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from patients.models import Patient
+from portal import audit
+from portal.models import Notification
+from tests.factories import (
+    BreakGlassGrantFactory,
+    CareTeamMembershipFactory,
+    ClinicianFactory,
+    FamilyLinkFactory,
+    PatientFactory,
+)
+
+TARGET = {"mrn": "TGT-424242", "given_name": "Zephyrine", "family_name": "Quillfeatherby"}
+MISSING_ID = 987_654_321
+
+# Only what provably holds no patient data, each with its reason.
+EXCLUDED = {
+    "portal:logout": "ends the session and renders nothing; walking it would sign the walker out",
+    "admin:logout": "ends the session and renders nothing; walking it would sign the walker out",
+    "admin:login": "the admin sign-in form itself (static form, no data); all other admin URLs are walked",
+    "api-schema": "OpenAPI document generated from code; reads no rows",
+    "api-docs": "Swagger UI page that loads api-schema; reads no rows",
+}
+EXCLUDED_PREFIXES = {
+    "/static/": "static files (not URL patterns unless DEBUG serves them)",
+}
+
+
+# --- Collecting the patterns ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # the pattern text, prefixes joined (for messages and manual building)
+    name: str | None  # namespaced name, for reverse()
+    converters: tuple[tuple[str, type | None], ...]  # kwarg name -> converter class (None for regex)
+    callback: object
+
+    @property
+    def kwarg_names(self) -> list[str]:
+        return [name for name, _ in self.converters]
+
+    @property
+    def id(self) -> str:
+        return self.name or self.route
+
+
+def _converters(pattern) -> list[tuple[str, type | None]]:
+    if hasattr(pattern, "converters") and pattern.converters:
+        return [(name, type(conv)) for name, conv in pattern.converters.items()]
+    regex = getattr(pattern, "regex", None)
+    return [(name, None) for name in regex.groupindex] if regex is not None else []
+
+
+def collect(patterns=None, prefix: str = "", namespace: str | None = None, converters=()) -> list[Route]:
+    routes: list[Route] = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        here = (*converters, *_converters(entry.pattern))
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            routes += collect(entry.url_patterns, prefix + str(entry.pattern), ns, here)
+        elif isinstance(entry, URLPattern):
+            name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
+            routes.append(Route(prefix + str(entry.pattern), name, here, entry.callback))
+    return routes
+
+
+ROUTES = collect()
+
+
+# --- Filling kwargs from the target child ----------------------------------------------------------
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _model_for_kwarg(kwarg: str, callback) -> type[models.Model] | None:
+    if kwarg == "patient_id":
+        return Patient
+    if kwarg == "pk":
+        view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        queryset = getattr(view, "queryset", None)
+        model = getattr(queryset, "model", None) or getattr(view, "model", None)
+        return model
+    if kwarg.endswith("_id"):
+        wanted = kwarg[: -len("_id")]
+        for model in apps.get_models():
+            if wanted in (model._meta.model_name, _snake(model.__name__)):
+                return model
+    return None
+
+
+def _path_to_patient(model, depth: int = 2) -> str | None:
+    """The ORM path from `model` to Patient ("" for Patient itself), following FKs up to `depth` hops."""
+    if model is Patient:
+        return ""
+    if depth == 0:
+        return None
+    for field in model._meta.get_fields():
+        if isinstance(field, models.ForeignKey | models.OneToOneField) and not field.auto_created:
+            if field.related_model is Patient:
+                return field.name
+            deeper = _path_to_patient(field.related_model, depth - 1)
+            if deeper:
+                return f"{field.name}__{deeper}"
+    return None
+
+
+def _child_object(model, child: Patient):
+    """An object of `model` that belongs to `child`, or None."""
+    path = _path_to_patient(model) if model is not None else None
+    if path is None:
+        return None
+    if path == "":
+        return child
+    return model._default_manager.filter(**{path: child}).order_by("pk").first()
+
+
+def fill_kwargs(route: Route, child: Patient, *, missing: bool = False) -> tuple[dict, bool]:
+    """kwargs for the route, and whether any of them names the child or one of its objects."""
+    kwargs, names_child = {}, False
+    for name, converter in route.converters:
+        model = _model_for_kwarg(name, route.callback)
+        obj = _child_object(model, child) if model is not None else None
+        if obj is not None:
+            names_child = True
+            value = MISSING_ID if missing else obj.pk
+        elif name == "app_label":
+            value = "portal"
+        elif name == "format":
+            value = "json"
+        elif converter is IntConverter or name == "pk" or name.endswith("_id"):
+            value = 1
+        else:
+            value = "x"
+        if converter is UUIDConverter and not isinstance(value, uuid.UUID):
+            value = uuid.UUID(int=int(value) if str(value).isdigit() else 1)
+        kwargs[name] = value
+    return kwargs, names_child
+
+
+def build_path(route: Route, kwargs: dict) -> str:
+    if route.name:
+        return reverse(route.name, kwargs=kwargs or None)
+    path = route.route
+    for name, value in kwargs.items():
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
+        path = re.sub(rf"\(\?P<{name}>[^)]*\)", str(value), path)
+    path = path.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\.", ".").replace("/?", "/")
+    return "/" + path
+
+
+# --- People and data -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def target_child(db):
+    """The child nobody below may see, with objects of its own for the walker to name."""
+    child = PatientFactory(**TARGET, date_of_birth=timezone.localdate() - timedelta(days=9 * 365))
+    member = CareTeamMembershipFactory(patient=child)
+    FamilyLinkFactory(patient=child)
+    BreakGlassGrantFactory(patient=child, expires_at=timezone.now() - timedelta(hours=1))
+    Notification.objects.create(user=member.clinician, patient=child, kind="walk", title="A note")
+    audit.record(member.clinician, "view", patient=child)
+    return child
+
+
+@pytest.fixture
+def walkers(db, target_child):
+    """A family member of another child and a clinician on another child's team."""
+    other = PatientFactory(date_of_birth=timezone.localdate() - timedelta(days=6 * 365))
+    family = FamilyLinkFactory(patient=other).user
+    clinician = CareTeamMembershipFactory(patient=other, clinician=ClinicianFactory()).clinician
+    return {"other_family": family, "unrelated_clinician": clinician}
+
+
+def client_for(user) -> Client:
+    """A fresh signed-in client per request (a request may change the session), past MFA if required."""
+    client = Client()
+    client.force_login(user)
+    if user.requires_mfa:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="walker", confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+def _location_path(response) -> str:
+    return response.get("Location", "").split("?", 1)[0]
+
+
+def sign_in_paths() -> set[str]:
+    return {reverse("portal:login"), reverse("portal:mfa_setup"), reverse("portal:mfa_verify")}
+
+
+def check(route: Route, method: str, user, child: Patient) -> list[str]:
+    """Problems with one request (empty when it is safe)."""
+    kwargs, names_child = fill_kwargs(route, child)
+    path = build_path(route, kwargs)
+    response = getattr(client_for(user), method.lower())(path)
+    where = f"{method} {path} ({route.id}) as {user.role}"
+    problems = []
+    text = _body(response) + response.get("Location", "")
+    for label, value in TARGET.items():
+        if value.lower() in text.lower():
+            problems.append(f"{where}: response shows the other child's {label}")
+    status = response.status_code
+    if path.startswith("/admin/"):
+        to_admin_login = status == 302 and _location_path(response) == reverse("admin:login")
+        if not (to_admin_login or status == 403):
+            problems.append(f"{where}: admin answered {status}, expected 302 to admin sign-in or 403")
+        return problems
+    # The sign-in and MFA pages themselves may send a user on to each other (e.g. verify -> enrol).
+    is_auth_page = build_path(route, kwargs) in sign_in_paths()
+    if status in (301, 302, 303, 307, 308) and _location_path(response) in sign_in_paths() and not is_auth_page:
+        problems.append(f"{where}: redirected to sign-in/MFA, so the page was never really tested")
+    if names_child or "patient_id" in kwargs:
+        if status == 405:
+            missing_kwargs, _ = fill_kwargs(route, child, missing=True)
+            again = getattr(client_for(user), method.lower())(build_path(route, missing_kwargs))
+            if again.status_code != 405:
+                problems.append(f"{where}: 405 for this child but {again.status_code} for a missing one")
+        elif status != 404:
+            problems.append(f"{where}: answered {status}, expected 404 for another child's data")
+    return problems
+
+
+# --- The walk -----------------------------------------------------------------------------------
+
+
+def _excluded(route: Route) -> bool:
+    return route.name in EXCLUDED or any(("/" + route.route).startswith(p) for p in EXCLUDED_PREFIXES)
+
+
+WALKED = [r for r in ROUTES if not _excluded(r)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["other_family", "unrelated_clinician"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("route", WALKED, ids=[r.id for r in WALKED])
+def test_url_shows_nothing_of_another_child(route, method, who, walkers, target_child):
+    problems = check(route, method, walkers[who], target_child)
+    assert not problems, "\n".join(problems)
+
+
+def test_walk_covers_every_pattern_but_the_listed_exclusions():
+    names = {r.name for r in ROUTES}
+    assert set(EXCLUDED) <= names, f"stale exclusions: {set(EXCLUDED) - names}"
+    assert len(WALKED) + sum(1 for r in ROUTES if _excluded(r)) == len(ROUTES)
+    # The core patient URLs are among them, so the walk is not vacuous.
+    walked = {r.name for r in WALKED}
+    for name in ("patients:detail", "patients:edit", "api-patient-detail", "patients:family_access_log"):
+        assert name in walked
+    assert any(r.route.startswith("admin/") for r in WALKED)
+
+
+@pytest.mark.django_db
+def test_every_route_can_be_built(target_child):
+    """A URL the walker cannot build would silently escape it: name it, or use path() converters."""
+    for route in WALKED:
+        kwargs, _ = fill_kwargs(route, target_child)
+        assert build_path(route, kwargs).startswith("/"), route
+
+
+@pytest.mark.django_db
+def test_the_checker_catches_a_leak(target_child):
+    """The walker's assertions fire for someone who may see the child: they are not vacuous."""
+    team_member = target_child.care_team.get().clinician
+    detail = next(r for r in ROUTES if r.name == "patients:detail")
+    problems = check(detail, "GET", team_member, target_child)
+    assert any("MRN" in p or "mrn" in p for p in problems)
+    assert any("expected 404" in p for p in problems)
+
+
+@pytest.mark.django_db
+def test_model_guessing(target_child):
+    from portal.models import BreakGlassGrant, CareTeamMembership
+
+    assert _model_for_kwarg("patient_id", None) is Patient
+    assert _model_for_kwarg("break_glass_grant_id", None) is BreakGlassGrant
+    assert _model_for_kwarg("caretEammembership_id".lower(), None) is CareTeamMembership
+    assert _child_object(BreakGlassGrant, target_child).patient == target_child
+    assert _model_for_kwarg("nothing_like_this_id", None) is None

@@ -209,6 +209,7 @@ def get_patient_or_404(
         audit_trail.record(
             user,
             AuditAction.DENIED,
+            purpose=AuditPurpose.NORMAL,
             patient=existing,
             object_type="patient",
             object_id=str(patient_id)[:64],
@@ -225,6 +226,11 @@ def deny(user, *, patient: Patient | None = None, object_type: str = "", object_
     from portal import audit as audit_trail
 
     audit_trail.record(
-        user, AuditAction.DENIED, patient=patient, object_type=object_type, object_id=str(object_id)[:64]
+        user,
+        AuditAction.DENIED,
+        purpose=AuditPurpose.NORMAL,
+        patient=patient,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
     )
     return Http404("No such record.")

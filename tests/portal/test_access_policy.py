@@ -160,6 +160,7 @@ def test_get_patient_or_404_records_read_and_denial(clinician, patient, other_pa
         get_patient_or_404(clinician, other_patient.pk)
     denied = AuditEvent.objects.get(action="denied")
     assert (denied.user, denied.patient) == (clinician, other_patient)
+    assert denied.purpose == "normal"  # a refused attempt is not emergency access
     with pytest.raises(Http404):
         get_patient_or_404(clinician, 999999)
     assert AuditEvent.objects.filter(action="denied", patient__isnull=True, object_id="999999").exists()

@@ -1,0 +1,1 @@
+"""Education views: family library and questions, care-team actions on the record, editors' workspace."""

@@ -44,6 +44,15 @@ class PageAdmin(admin.ModelAdmin):
     filter_horizontal = ["topics"]
     inlines = [PageRevisionInline]
 
+    def save_model(self, request, obj, form, change):
+        """Drafts edited here keep the same history as in the editors' workspace."""
+        from education.services import _snapshot
+
+        if not change:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+        _snapshot(obj, "edited" if change else "created", request.user, note="admin")
+
     def has_change_permission(self, request, obj=None):
         # Published content changes go through reopen → edit → review, so the history stays whole.
         if obj is not None and obj.status != "draft":

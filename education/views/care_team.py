@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from education import selectors, services
 from education.forms import SendPageForm
 from education.models import Audience
-from portal.access import care_team_patients, deny, get_patient_or_404
+from education.views import deny_patient
+from portal.access import care_team_patients, get_patient_or_404
 from portal.forms import add_validation_errors
 from portal.models import AuditAction, Role
 
@@ -18,7 +19,7 @@ def _care_team_patient(request, patient_id, **kwargs):
     """Care-team clinicians only (not break-the-glass readers, not families)."""
     user = request.user
     if user.role != Role.CLINICIAN or not care_team_patients(user).filter(pk=_int(patient_id)).exists():
-        raise deny(user, object_type="patient", object_id=patient_id)
+        raise deny_patient(user, patient_id)
     return get_patient_or_404(user, patient_id, **kwargs)
 
 

@@ -3,15 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from education import selectors, services, vocabulary
 from education.forms import QuestionForm, SearchForm
 from education.models import CuratedQuestion, FamilyQuestion, PageShare
+from education.views import deny_patient
 from patients import care_moments
 from portal import audit
 from portal.access import deny, get_patient_or_404, visible_patients
@@ -69,7 +69,7 @@ def page_print(request, language: str, slug: str):
 @login_required
 def for_you(request, patient_id: int):
     if request.user.role not in (Role.FAMILY,) and not request.user.is_clinician:
-        raise deny(request.user, object_type="patient", object_id=patient_id)
+        raise deny_patient(request.user, patient_id)
     patient = get_patient_or_404(request.user, patient_id)
     moments = care_moments.care_moments_for(patient)
     matches = selectors.for_you_now(request.user, patient, _language(), moments)
@@ -91,7 +91,7 @@ def shared_page(request, share_id: int):
 
 def _family_patient(request, patient_id, **kwargs):
     if request.user.role != Role.FAMILY:
-        raise deny(request.user, object_type="patient", object_id=patient_id)
+        raise deny_patient(request.user, patient_id)
     return get_patient_or_404(request.user, patient_id, **kwargs)
 
 
@@ -135,9 +135,11 @@ def questions(request, patient_id: int):
 
 
 @login_required
-@require_POST
 def question_answered(request, patient_id: int, question_id: int):
+    """POST only; the child is resolved first so a probe answers 404 whatever the method."""
     patient = _family_patient(request, patient_id, audit=False)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     question = FamilyQuestion.objects.filter(pk=question_id, patient=patient).first()
     if question is None:
         raise deny(request.user, patient=patient, object_type="familyquestion", object_id=question_id)

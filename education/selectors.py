@@ -91,6 +91,15 @@ def search(user, query: str, language: str, limit: int = 20) -> list[Page]:
     query = (query or "").strip()[:200]
     if not query:
         return []
+    found = _search_language(user, query, language, limit)
+    if language != "en" and len(found) < limit:
+        # Pages not yet translated: English matches whose translation did not already match.
+        have = {p.translation_key for p in found}
+        found += [p for p in _search_language(user, query, "en", limit) if p.translation_key not in have]
+    return found[:limit]
+
+
+def _search_language(user, query: str, language: str, limit: int) -> list[Page]:
     base = readable_pages(user).filter(language=language)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector

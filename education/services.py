@@ -286,6 +286,7 @@ def share_page(user, patient, page: Page, message: str = "") -> PageShare:
                     patient=patient,
                     kind="education_page_shared",
                     title=_("Your care team sent you a page to read"),
+                    body=share.message,
                     link=link,
                 )
                 for member in family_members_of(patient)

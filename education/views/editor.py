@@ -47,10 +47,28 @@ def _preview(form):
     return {"preview_html": render_markdown(body), "score": readability.score(plain_text(body), language)}
 
 
+def _translation_initial(source_id) -> dict:
+    """Start a translation from an existing page: same key, topics and tags; the text to translate."""
+    source = Page.objects.filter(pk=source_id).prefetch_related("topics").first() if str(source_id).isdigit() else None
+    if source is None:
+        return {}
+    return {
+        "language": "es" if source.language == "en" else "en",
+        "translation_key": source.translation_key,
+        "audience": source.audience,
+        "title": source.title,
+        "summary": source.summary,
+        "body": source.body,
+        "sources": source.sources,
+        "topics": list(source.topics.all()),
+        "relevance_tags": list(source.relevance_tags),
+    }
+
+
 @login_required
 def page_create(request):
     _editor(request)
-    form = PageForm(request.POST or None)
+    form = PageForm(request.POST or None, initial=_translation_initial(request.GET.get("translation_of")))
     context = {"form": form}
     if request.method == "POST":
         if "preview" in request.POST:
@@ -115,6 +133,7 @@ def editor_page(request, page_id: int):
             "review_form": ReviewForm(),
             "may_review": may_review,
             "revisions": page.revisions.select_related("user")[:5],
+            "translations": Page.objects.filter(translation_key=page.translation_key).exclude(pk=page.pk),
         },
     )
 

@@ -36,7 +36,11 @@ def test_postgres_ranking_puts_the_expected_page_first(library_loaded, language,
     results = selectors.search(FamilyUserFactory(), query, language)
     assert results, query
     assert results[0].slug == expected, [p.slug for p in results[:5]]
-    assert all(p.language == language for p in results)
+    languages = [p.language for p in results]
+    # The reader's language first; English only for pages with no matching translation.
+    assert languages == sorted(languages, key=lambda code: code != language)
+    keys = [p.translation_key for p in results]
+    assert len(keys) == len(set(keys))
 
 
 @pytest.mark.postgres

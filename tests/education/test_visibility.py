@@ -71,3 +71,27 @@ def test_spanish_reader_gets_spanish_where_it_exists(family_user):
     client.cookies["django_language"] = "es"
     text = client.get("/learn/").content.decode()
     assert "Punción lumbar" in text and "Heart health" in text and ">Lumbar puncture<" not in text
+
+
+def test_spanish_search_falls_back_to_untranslated_english_pages(family_user):
+    from education import selectors
+
+    PageFactory(
+        title="Punción lumbar",
+        slug="puncion-lumbar",
+        translation_key="lp",
+        language="es",
+        body="La punción lumbar saca líquido.",
+    )
+    PageFactory(title="Lumbar puncture", slug="lumbar-puncture", translation_key="lp", body="lumbar puncture")
+    PageFactory(title="Lumbar pain at home", slug="lumbar-home", translation_key="lh", body="lumbar pain")
+    slugs = [p.slug for p in selectors.search(family_user, "lumbar", "es")]
+    assert slugs[0] == "puncion-lumbar" and "lumbar-home" in slugs and "lumbar-puncture" not in slugs
+
+
+def test_editor_starts_a_translation_prefilled(editor_client):
+    page = PageFactory(title="Maintenance", slug="maintenance", relevance_tags=["maintenance"])
+    text = editor_client.get(f"/editor/pages/{page.pk}/").content.decode()
+    assert f"?translation_of={page.pk}" in text
+    form = editor_client.get(f"/editor/pages/new/?translation_of={page.pk}").content.decode()
+    assert 'value="maintenance"' in form and 'value="es" selected' in form

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ']+")
-_SENTENCE_END = re.compile(r"[.!?¿¡:;]+(?:\s|$)|\n\s*\n")
+# Sentence ends, and line breaks: a list item or a heading is a unit of its own.
+_SENTENCE_END = re.compile(r"[.!?:;]+(?:\s|$)|\n")
 _EN_VOWELS = re.compile(r"[aeiouy]+")
 _ES_VOWELS = re.compile(r"[aeiouáéíóúü]+")
 # Spanish diphthongs count once; a strong-strong pair (ae, eo, oa...) is two syllables.

@@ -148,7 +148,17 @@ def _transition(user, page: Page, allowed_from: set[str], to: str, kind: str, no
 
 
 def submit_for_review(user, page: Page, note: str = "") -> Page:
-    return _transition(user, page, {PageStatus.DRAFT}, PageStatus.IN_REVIEW, Kind.SUBMITTED, note)
+    """Draft → in review; every other active editor is told a page is waiting for a reviewer."""
+    page = _transition(user, page, {PageStatus.DRAFT}, PageStatus.IN_REVIEW, Kind.SUBMITTED, note)
+    reviewers = User.objects.filter(role=Role.EDITOR, is_active=True).exclude(pk__in=editors_since_last_review(page))
+    link = reverse("education:editor_page", kwargs={"page_id": page.pk})
+    Notification.objects.bulk_create(
+        [
+            Notification(user=r, kind="education_review_request", title=_("A page is waiting for review"), link=link)
+            for r in reviewers
+        ]
+    )
+    return page
 
 
 def return_to_draft(user, page: Page, note: str = "") -> Page:

@@ -8,7 +8,7 @@ Both expect `patient` already resolved through portal.access by the page's own v
 
 from django import template
 
-from education import selectors
+from education import selectors, vocabulary
 from patients import care_moments
 from portal.access import care_team_patients
 from portal.models import Role
@@ -37,3 +37,8 @@ def family_education(context, patient, limit=3):
 @register.filter
 def topic_name(topic, language):
     return topic.name_for((language or "en")[:2])
+
+
+@register.filter
+def tag_label(key):
+    return vocabulary.label(key)

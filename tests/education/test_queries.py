@@ -42,3 +42,16 @@ def test_editor_dashboard_query_count_is_flat(editor_client, django_assert_max_n
     _pages(20, [])
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert editor_client.get("/editor/").status_code == 200
+
+
+def test_for_you_query_count_is_flat(family_client, patient, monkeypatch, django_assert_max_num_queries):
+    from patients import care_moments
+    from patients.care_moments import CareMoments
+
+    monkeypatch.setattr(care_moments, "care_moments_for", lambda p: CareMoments(phase="induction"))
+    _pages(3, [])
+    with django_assert_max_num_queries(15) as few:
+        assert family_client.get(f"/learn/for-you/{patient.pk}/").status_code == 200
+    _pages(25, [])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert family_client.get(f"/learn/for-you/{patient.pk}/").status_code == 200

@@ -50,6 +50,16 @@ def test_full_path_draft_review_publish_archive_keeps_history():
     assert bodies[0] == "Wash your hands." and bodies[1] == "Wash your hands well."
 
 
+def test_submitting_tells_the_other_editors():
+    author, other = EditorFactory(), EditorFactory()
+    page = services.submit_for_review(author, services.create_page(author, _data()))
+    from portal.models import Notification
+
+    notes = Notification.objects.filter(kind="education_review_request")
+    assert [n.user for n in notes] == [other]
+    assert notes[0].link == f"/editor/pages/{page.pk}/"
+
+
 def test_author_cannot_review_own_page():
     author = EditorFactory()
     page = services.submit_for_review(author, services.create_page(author, _data()))

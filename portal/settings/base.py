@@ -233,7 +233,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Periodic jobs. Seeded into django-celery-beat's tables by `manage.py sync_schedule`, then
 # editable in the admin. Apps add entries here: {name: {"task": ..., "crontab": {...}}}.
-PERIODIC_TASKS: dict[str, dict] = {}
+PERIODIC_TASKS: dict[str, dict] = {
+    "education-review-due": {"task": "education.tasks.notify_review_due", "crontab": {"minute": "30", "hour": "6"}},
+}
+
+# --- Education pages ----------------------------------------------------------------------------
+EDUCATION_REVIEW_INTERVAL_MONTHS = env.int("EDUCATION_REVIEW_INTERVAL_MONTHS", default=24)
+EDUCATION_REVIEW_WARNING_DAYS = env.int("EDUCATION_REVIEW_WARNING_DAYS", default=30)
+# Hide a page from families once its review date has passed (editors are told either way).
+EDUCATION_HIDE_OVERDUE_PAGES = env.bool("EDUCATION_HIDE_OVERDUE_PAGES", default=False)
 
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

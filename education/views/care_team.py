@@ -1,0 +1,75 @@
+"""Care-team actions from the patient record: send a page to the family, see the family's questions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from education import selectors, services
+from education.forms import SendPageForm
+from education.models import Audience
+from education.views import deny_patient
+from portal.access import care_team_patients, get_patient_or_404
+from portal.forms import add_validation_errors
+from portal.models import AuditAction, Role
+
+
+def _care_team_patient(request, patient_id, **kwargs):
+    """Care-team clinicians only (not break-the-glass readers, not families)."""
+    user = request.user
+    if user.role != Role.CLINICIAN or not care_team_patients(user).filter(pk=_int(patient_id)).exists():
+        raise deny_patient(user, patient_id)
+    return get_patient_or_404(user, patient_id, **kwargs)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def send_page(request, patient_id: int):
+    is_post = request.method == "POST"
+    patient = _care_team_patient(request, patient_id, edit=is_post, audit=not is_post)
+    pages = (
+        selectors.readable_pages(request.user)
+        .filter(audience__in=[Audience.FAMILY, Audience.TEEN])
+        .order_by("language", "title")
+    )
+    form = SendPageForm(request.POST or None, pages=pages)
+    if is_post and form.is_valid():
+        try:
+            services.share_page(request.user, patient, form.cleaned_data["page"], form.cleaned_data["message"])
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+        else:
+            messages.success(request, _("The page was sent to the family."))
+            return redirect("patients:detail", patient_id=patient.pk)
+    recent = patient.education_shares.select_related("page", "shared_by")[:10]
+    return render(
+        request,
+        "education/send_page.html",
+        {"patient": patient, "form": form, "recent": recent},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def record_questions(request, patient_id: int):
+    """The family's questions for the next visit, as the care team sees them."""
+    patient = get_patient_or_404(request.user, patient_id, action=AuditAction.VIEW)
+    if request.user.role == Role.FAMILY:
+        return redirect("education:questions", patient_id=patient.pk)
+    items = selectors.family_questions(request.user, patient)
+    return render(
+        request,
+        "education/record_questions.html",
+        {
+            "patient": patient,
+            "open": [q for q in items if q.answered_at is None],
+            "answered": [q for q in items if q.answered_at is not None],
+        },
+    )

@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from education import matching
 from education.models import Audience, FamilyQuestion, Page, PageStatus, QuestionSet, Topic
-from portal import audit
-from portal.access import _active_link_q, _family_link_age_q
-from portal.models import AuditAction, FamilyLink, Role, User
+from portal import access, audit
+from portal.models import AuditAction, Role, User
 
 SEARCH_CONFIG = {"en": "english", "es": "spanish"}
 
@@ -179,10 +178,8 @@ def topics() -> list[Topic]:
 
 
 def family_members_of(patient, today: date | None = None) -> list[User]:
-    """Family accounts that may currently see this child (same rules as portal.access)."""
-    today = today or timezone.localdate()
-    links = FamilyLink.objects.filter(_active_link_q(today), _family_link_age_q(today), patient=patient)
-    return list(User.objects.filter(is_active=True, family_links__in=links).distinct())
+    """Family accounts that may currently see this child (delegates to the access policy)."""
+    return list(access.family_members_of(patient, today))
 
 
 def question_sets(language: str) -> list[QuestionSet]:

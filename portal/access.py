@@ -64,6 +64,19 @@ def active_family_links(user, today: date | None = None) -> QuerySet[FamilyLink]
     return FamilyLink.objects.filter(_active_link_q(today), _family_link_age_q(today), user=user)
 
 
+def family_members_of(patient: Patient | int, today: date | None = None) -> QuerySet:
+    """Active family accounts that may see this child today (the same link and age rules as above).
+
+    For sending things to a family (shared pages, reminders); never for deciding what a user sees.
+    """
+    from portal.models import User
+
+    today = today or timezone.localdate()
+    pk = getattr(patient, "pk", patient)
+    links = FamilyLink.objects.filter(_active_link_q(today), _family_link_age_q(today), patient_id=pk)
+    return User.objects.filter(is_active=True, role=Role.FAMILY).filter(Exists(links.filter(user=OuterRef("pk"))))
+
+
 def _care_team_exists(user) -> Exists:
     return Exists(CareTeamMembership.objects.filter(patient=OuterRef("pk"), clinician=user, active=True))
 

@@ -215,7 +215,27 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Periodic jobs. Seeded into django-celery-beat's tables by `manage.py sync_schedule`, then
 # editable in the admin. Apps add entries here: {name: {"task": ..., "crontab": {...}}}.
-PERIODIC_TASKS: dict[str, dict] = {}
+PERIODIC_TASKS: dict[str, dict] = {
+    "follow-up reminder sweep": {
+        "task": "patients.reminders.tasks.sweep_reminders",
+        "crontab": {"minute": "*/15"},
+    },
+    "care-team weekly overdue digest": {
+        "task": "patients.reminders.tasks.send_care_team_digests",
+        "crontab": {"minute": "0", "hour": "7", "day_of_week": "1"},
+    },
+}
+
+# --- Late-effects follow-up and reminders (patients/late_effects, patients/reminders) ----------
+# Entry into long-term follow-up, in years after end of therapy; None = the active rule set's value.
+LTFU_ENTRY_YEARS_AFTER_THERAPY = env.float("LTFU_ENTRY_YEARS_AFTER_THERAPY", default=None)
+FOLLOW_UP_DUE_WINDOW_DAYS = env.int("FOLLOW_UP_DUE_WINDOW_DAYS", default=30)  # "due" from this many days before
+REMINDER_DEFAULT_LEAD_DAYS = [30, 7]
+REMINDER_DEFAULT_OVERDUE_CAP = 3
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
+SMS_BACKEND = env.str("SMS_BACKEND", default="patients.reminders.sms.ConsoleSmsBackend")
 
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -52,6 +52,7 @@ def message_context(reminder: Reminder) -> dict:
         "line": line,
         "url": settings.SITE_URL.rstrip("/") + _link(reminder),
         "site_url": settings.SITE_URL,
+        "lang": translation.get_language(),
     }
 
 

@@ -30,6 +30,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py sync_schedule
+	$(PY) manage.py load_ruleset --if-none-active
 	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
 
 ## Serve web + Celery worker + beat on http://127.0.0.1:8000 (SQLite, filesystem broker). Ctrl-C stops all.

@@ -45,3 +45,11 @@ def feed_items(token: CalendarFeedToken) -> list[FollowUpItem]:
     token.last_used_at = timezone.now()
     token.save(update_fields=["last_used_at"])
     return items
+
+
+def open_screening_keys(patient: Patient) -> frozenset[str]:
+    """SCREENING_KEYS of the child's open items: the care plan's part of care_moments_for()."""
+    keys = FollowUpItem.objects.filter(patient=patient, status=FollowUpStatus.OPEN).values_list(
+        "screening_key", flat=True
+    )
+    return frozenset(keys)

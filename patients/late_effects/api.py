@@ -51,11 +51,13 @@ class FollowUpItemSerializer(serializers.ModelSerializer):
 class CompleteSerializer(serializers.Serializer):
     done_on = serializers.DateField()
     result_note = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, help_text="The item version you loaded; a stale one → 409.")
 
 
 class CloseSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[FollowUpStatus.DECLINED, FollowUpStatus.WAIVED])
     reason = serializers.CharField()
+    version = serializers.IntegerField(required=False, help_text="The item version you loaded; a stale one → 409.")
 
 
 class FollowUpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PatientScopedViewSet):

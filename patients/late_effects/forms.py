@@ -5,11 +5,13 @@ from patients.models import FollowUpStatus, ReminderPreference
 
 
 class CompleteItemForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     done_on = forms.DateField(label=_("Done on"), widget=forms.DateInput(attrs={"type": "date"}))
     result_note = forms.CharField(label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CloseItemForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     status = forms.ChoiceField(
         label=_("Outcome"),
         choices=[(FollowUpStatus.DECLINED, _("Declined by the family")), (FollowUpStatus.WAIVED, _("Waived"))],

@@ -25,6 +25,7 @@ from patients.late_effects.schema import RuleSetError, parse_ruleset
 from patients.models import CarePlan, FollowUpItem, FollowUpStatus, Patient, RuleSet, Visibility
 from portal import audit
 from portal.access import can_edit_patient
+from portal.concurrency import save_versioned
 from portal.models import AuditAction
 
 # --- Rule sets --------------------------------------------------------------------------------
@@ -232,6 +233,8 @@ def recompute_from_stored_exposures(plan_id: int) -> CarePlan | None:
 
 # --- Clinician actions on items ----------------------------------------------------------------
 
+CLOSE_FIELDS = ["status", "completed_on", "result_note", "status_reason", "closed_by", "closed_at"]
+
 
 def _require_edit(user, patient: Patient) -> None:
     if not can_edit_patient(user, patient):
@@ -239,8 +242,14 @@ def _require_edit(user, patient: Patient) -> None:
 
 
 @transaction.atomic
-def complete_item(user, item: FollowUpItem, *, done_on: date, result_note: str = "") -> FollowUpItem | None:
-    """Mark an item done; for a recurring screening, schedule the next one. Returns the next item."""
+def complete_item(
+    user, item: FollowUpItem, *, done_on: date, result_note: str = "", version: int | None = None
+) -> FollowUpItem | None:
+    """Mark an item done; for a recurring screening, schedule the next one. Returns the next item.
+
+    `version` is the item version the user saw: if the item changed since (e.g. a recompute moved
+    it), StaleEdit is raised instead of recording against a changed item.
+    """
     _require_edit(user, item.patient)
     item = FollowUpItem.objects.select_for_update().select_related("patient", "plan").get(pk=item.pk)
     if item.status != FollowUpStatus.OPEN:
@@ -252,8 +261,7 @@ def complete_item(user, item: FollowUpItem, *, done_on: date, result_note: str =
     item.result_note = result_note
     item.closed_by = user
     item.closed_at = timezone.now()
-    item.version += 1
-    item.save()
+    save_versioned(item, item.version if version is None else version, CLOSE_FIELDS)
     audit.record(user, AuditAction.UPDATE, patient=item.patient, obj=item, detail="status=done")
     following = engine.next_due(item.schedule, item.patient.date_of_birth, done_on) if item.recurring else None
     if following is None:
@@ -287,7 +295,7 @@ def complete_item(user, item: FollowUpItem, *, done_on: date, result_note: str =
 
 
 @transaction.atomic
-def close_item(user, item: FollowUpItem, *, status: str, reason: str) -> FollowUpItem:
+def close_item(user, item: FollowUpItem, *, status: str, reason: str, version: int | None = None) -> FollowUpItem:
     """Declined (by the family) or waived (by the clinician), always with a reason."""
     _require_edit(user, item.patient)
     if status not in (FollowUpStatus.DECLINED, FollowUpStatus.WAIVED):
@@ -301,8 +309,7 @@ def close_item(user, item: FollowUpItem, *, status: str, reason: str) -> FollowU
     item.status_reason = reason.strip()
     item.closed_by = user
     item.closed_at = timezone.now()
-    item.version += 1
-    item.save()
+    save_versioned(item, item.version if version is None else version, CLOSE_FIELDS)
     audit.record(user, AuditAction.UPDATE, patient=item.patient, obj=item, detail=f"status={status}")
     return item
 

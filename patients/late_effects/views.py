@@ -18,6 +18,7 @@ from patients.late_effects.forms import CloseItemForm, CompleteItemForm, Reminde
 from patients.models import FollowUpStatus, ReminderPreference
 from patients.reminders import feeds
 from portal.access import can_edit_patient, deny, get_patient_or_404
+from portal.concurrency import StaleEdit
 from portal.forms import add_validation_errors
 from portal.models import Role
 
@@ -68,12 +69,12 @@ def item_complete(request, patient_id: int, item_id: int):
     form = CompleteItemForm(request.POST)
     if form.is_valid():
         try:
-            services.complete_item(
-                request.user, item, done_on=form.cleaned_data["done_on"], result_note=form.cleaned_data["result_note"]
-            )
+            services.complete_item(request.user, item, **form.cleaned_data)
             messages.success(request, _("Follow-up marked as done."))
         except ValidationError as exc:
             add_validation_errors(form, exc)
+        except StaleEdit as exc:
+            form.add_error(None, str(exc))
     if form.errors:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("patients:care_plan", patient_id=patient.pk)

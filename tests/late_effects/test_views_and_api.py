@@ -182,3 +182,19 @@ def test_second_family_member_sees_same_released_items(plan, clinician):
     client = signed_in_client(other_parent)
     page = client.get(reverse("patients:family_follow_ups", kwargs={"patient_id": plan.pk})).content.decode()
     assert "Heart ultrasound" in page
+
+
+def test_stale_item_version_is_refused(plan, clinician_client):
+    item = echo(plan)
+    url = f"/api/patients/{plan.pk}/follow-ups/{item.pk}/complete/"
+    loaded = item.version
+    services.recompute_care_plan(plan, high_anthracycline_summary(date(2019, 10, 1)))  # moves the item
+    stale = clinician_client.post(url, {"done_on": "2021-09-01", "version": loaded}, content_type="application/json")
+    assert stale.status_code == 409
+    assert echo(plan).status == "open"
+    page_url = reverse("patients:care_plan_item_complete", kwargs={"patient_id": plan.pk, "item_id": item.pk})
+    response = clinician_client.post(page_url, {"done_on": "2021-09-01", "version": loaded}, follow=True)
+    assert "Someone else changed this record" in response.content.decode()
+    fresh = echo(plan).version
+    ok = clinician_client.post(url, {"done_on": "2021-09-01", "version": fresh}, content_type="application/json")
+    assert ok.status_code == 200

@@ -25,6 +25,7 @@ OPS = {
     "!=": lambda a, b: a != b,
     "contains": lambda a, b: b in (a or ()),
     "contains_any": lambda a, b: bool(set(a or ()) & set(b)),
+    "is_set": lambda a, b: (a not in (None, "", 0, False, (), [])) == b,
 }
 # Values derived from the inputs that criteria may use besides the ExposureSummary fields.
 DERIVED_FIELDS = ("age_at_therapy_start", "age_at_therapy_end")
@@ -120,11 +121,13 @@ def evaluate(criterion: dict, facts: PatientFacts) -> tuple[bool, list[str]]:
         met, _ = evaluate(criterion["not"], facts)
         return (not met), ([] if met else [f"not ({_describe(criterion['not'])})"])
     value = facts.value(criterion["field"])
-    if value is None:
+    if value is None and criterion["op"] != "is_set":
         return False, []
     met = OPS[criterion["op"]](value, criterion["value"])
     if not met:
         return False, []
+    if criterion["op"] == "is_set":
+        return True, [f"{criterion['field']} = {_fmt(value)}"]
     return True, [f"{criterion['field']} = {_fmt(value)} ({criterion['op']} {_fmt(criterion['value'])})"]
 
 

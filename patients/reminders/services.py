@@ -33,6 +33,7 @@ from patients.models import (
     DeliveryLog,
     FollowUpItem,
     FollowUpStatus,
+    PatientStatus,
     Reminder,
     ReminderPreference,
     ReminderStatus,
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 MAX_LEAD_DAYS = 120
 MAX_NUDGES = 12
+# No reminders about a child who died or moved to another centre's care.
+NO_REMINDERS_STATUSES = (PatientStatus.DECEASED, PatientStatus.TRANSFERRED)
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,11 @@ def sweep(today: date | None = None, now: datetime | None = None) -> list[int]:
     window = Q(due_on__lte=today + timedelta(days=MAX_LEAD_DAYS)) & Q(
         due_on__gte=today - timedelta(days=7 * (MAX_NUDGES + 1))
     )
-    items = list(FollowUpItem.objects.filter(window, status=FollowUpStatus.OPEN))
+    items = list(
+        FollowUpItem.objects.filter(window, status=FollowUpStatus.OPEN).exclude(
+            patient__status__in=NO_REMINDERS_STATUSES
+        )
+    )
     recipients = _recipients(items, today)
     rows = []
     for item in items:
@@ -204,11 +211,16 @@ def backoff_seconds(attempts: int) -> int:
 
 
 def _still_wanted(reminder: Reminder, now: datetime) -> bool:
+    """The item is still open on that date, the child still followed here, the recipient still allowed."""
     item = reminder.item
     if item.status != FollowUpStatus.OPEN or item.due_on != reminder.due_date or not reminder.recipient.is_active:
         return False
+    if item.patient.status in NO_REMINDERS_STATUSES:
+        return False
     if reminder.recipient.role != Role.FAMILY:
-        return True
+        return CareTeamMembership.objects.filter(
+            patient_id=item.patient_id, clinician=reminder.recipient, active=True
+        ).exists()
     link = (
         family_links_allowed(timezone.localdate(now))
         .filter(user=reminder.recipient, patient_id=item.patient_id)
@@ -228,7 +240,7 @@ def deliver_reminder(reminder_id: int) -> str:
     with transaction.atomic():
         reminder = (
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("item", "recipient")
+            .select_related("item__patient", "recipient")
             .filter(pk=reminder_id)
             .first()
         )

@@ -258,3 +258,19 @@ def test_item_done_before_sweep_gets_no_reminder(plan, clinician):
             plan_services.complete_item(clinician, item, done_on=ECHO_DUE - timedelta(days=3))
         services.sweep()
     assert not Reminder.objects.filter(item__status=FollowUpStatus.DONE).exists()
+
+
+def test_no_reminders_for_a_deceased_child_or_a_clinician_who_left_the_team(plan, clinician, family_user):
+    with at(ECHO_DUE - timedelta(days=7)):
+        services.sweep()
+        clinician.care_memberships.update(active=False)
+        for_clinician = Reminder.objects.filter(recipient=clinician).first()
+        assert services.deliver_reminder(for_clinician.pk) == "skipped"
+        plan.status = "deceased"
+        plan.save()
+        for_family = Reminder.objects.filter(recipient=family_user).first()
+        assert services.deliver_reminder(for_family.pk) == "skipped"
+    Reminder.objects.all().delete()
+    with at(ECHO_DUE - timedelta(days=6)):
+        services.sweep()
+    assert not Reminder.objects.exists()

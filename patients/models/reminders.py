@@ -38,7 +38,11 @@ class ReminderPreference(models.Model):
     quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
     quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
     language = models.CharField(
-        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES, help_text=_("Empty: the account's.")
+        _("language of reminders"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Empty: the account's."),
     )
     calendar_details = models.BooleanField(
         _("show the test names in my calendar"),

@@ -41,7 +41,8 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
-        cl = getattr(response, "context_data", {}) and response.context_data.get("cl")
+        # An action POST answers with a redirect, which has no context_data.
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
         if cl is not None:
             patients = {p.pk: p for p in (_patient_of(o, self.patient_path) for o in cl.result_list) if p is not None}
             audit.record_many(request.user, AuditAction.LIST, patients.values(), purpose=AuditPurpose.ADMIN)

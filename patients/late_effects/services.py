@@ -180,14 +180,14 @@ def recompute_care_plan(
 
 
 def _due_for_slot(planned: engine.ScreeningItem, patient: Patient, closed: list[FollowUpItem]) -> date | None:
-    done = [i for i in closed if i.status == FollowUpStatus.DONE]
-    if not planned.recurring:
-        return None if closed else planned.first_due
-    if not done:
+    """Where the slot's series stands: a one-time screening closed once stays closed; a recurring
+    one continues one interval after its last closure (done, declined or waived)."""
+    if not closed:
         return planned.first_due
-    last = max(i.completed_on for i in done)
-    following = engine.next_due(planned.schedule, patient.date_of_birth, last)
-    return following
+    if not planned.recurring:
+        return None
+    last = max(i.completed_on or timezone.localdate(i.closed_at) for i in closed)
+    return engine.next_due(planned.schedule, patient.date_of_birth, last)
 
 
 def _item_fields(planned: engine.ScreeningItem, ruleset: RuleSet, due: date) -> dict:

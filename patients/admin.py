@@ -105,3 +105,8 @@ class PatientAdmin(AuditedModelAdmin):
             purpose=AuditPurpose.ADMIN,
             detail=changed,
         )
+
+
+# Admin registrations that live next to their subpackages.
+from patients.late_effects import admin as late_effects_admin  # noqa: E402,F401
+from patients.reminders import admin as reminders_admin  # noqa: E402,F401

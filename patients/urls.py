@@ -1,5 +1,6 @@
 from django.urls import path
 
+from patients.late_effects.urls import urlpatterns as late_effects_urls
 from patients.views import family, records
 
 app_name = "patients"
@@ -13,4 +14,5 @@ urlpatterns = [
     path("family/", family.family_home, name="family_home"),
     path("family/children/<int:patient_id>/", family.family_child, name="family_child"),
     path("family/children/<int:patient_id>/access-log/", family.family_access_log, name="family_access_log"),
+    *late_effects_urls,
 ]

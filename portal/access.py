@@ -160,15 +160,26 @@ class FamilyView:
 def family_view(user, patient: Patient, today: date | None = None) -> FamilyView | None:
     """None when the user has no active, age-permitted link to this child."""
     today = today or timezone.localdate()
-    link = active_family_links(user, today).filter(patient=patient).first()
+    link = active_family_links(user, today).filter(patient=patient).select_related("patient").first()
     if link is None:
         return None
+    return family_view_for_link(link, today)
+
+
+def family_links_allowed(today: date | None = None) -> QuerySet[FamilyLink]:
+    """Every family link that is active and age-permitted today (for jobs that fan out to families)."""
+    today = today or timezone.localdate()
+    return FamilyLink.objects.filter(_active_link_q(today), _family_link_age_q(today))
+
+
+def family_view_for_link(link: FamilyLink, today: date | None = None) -> FamilyView:
+    """family_view() for a link already known to be allowed (link.patient preloaded): no query."""
+    today = today or timezone.localdate()
     if link.relationship == FamilyLink.Relationship.SELF:
         return FamilyView(include_confidential=True)
     if link.access_level == FamilyLink.AccessLevel.LIMITED:
         return FamilyView(include_confidential=False)
-    age = patient.age_on(today)
-    return FamilyView(include_confidential=age < settings.PROXY_FULL_ACCESS_UNDER_AGE)
+    return FamilyView(include_confidential=link.patient.age_on(today) < settings.PROXY_FULL_ACCESS_UNDER_AGE)
 
 
 def family_entry_q(view: FamilyView, now=None) -> Q:

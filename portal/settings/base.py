@@ -210,13 +210,14 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ALL Care Portal <no-
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery-broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_queue_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(_queue_dir / "control"),  # else kombu writes ./control/ in the working dir
     }
 else:
     # Above the longest task so Redis never redelivers a task still running (celery #2599).
@@ -235,6 +236,14 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # editable in the admin. Apps add entries here: {name: {"task": ..., "crontab": {...}}}.
 PERIODIC_TASKS: dict[str, dict] = {
     "education-review-due": {"task": "education.tasks.notify_review_due", "crontab": {"minute": "30", "hour": "6"}},
+    "follow-up reminder sweep": {
+        "task": "patients.reminders.tasks.sweep_reminders",
+        "crontab": {"minute": "*/15"},
+    },
+    "care-team weekly overdue digest": {
+        "task": "patients.reminders.tasks.send_care_team_digests",
+        "crontab": {"minute": "0", "hour": "7", "day_of_week": "1"},
+    },
 }
 
 # --- Education pages ----------------------------------------------------------------------------
@@ -242,6 +251,18 @@ EDUCATION_REVIEW_INTERVAL_MONTHS = env.int("EDUCATION_REVIEW_INTERVAL_MONTHS", d
 EDUCATION_REVIEW_WARNING_DAYS = env.int("EDUCATION_REVIEW_WARNING_DAYS", default=30)
 # Hide a page from families once its review date has passed (editors are told either way).
 EDUCATION_HIDE_OVERDUE_PAGES = env.bool("EDUCATION_HIDE_OVERDUE_PAGES", default=False)
+
+
+# --- Late-effects follow-up and reminders (patients/late_effects, patients/reminders) ----------
+# Entry into long-term follow-up, in years after end of therapy; None = the active rule set's value.
+LTFU_ENTRY_YEARS_AFTER_THERAPY = env.float("LTFU_ENTRY_YEARS_AFTER_THERAPY", default=None)
+FOLLOW_UP_DUE_WINDOW_DAYS = env.int("FOLLOW_UP_DUE_WINDOW_DAYS", default=30)  # "due" from this many days before
+REMINDER_DEFAULT_LEAD_DAYS = [30, 7]
+REMINDER_DEFAULT_OVERDUE_CAP = 3
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
+SMS_BACKEND = env.str("SMS_BACKEND", default="patients.reminders.sms.ConsoleSmsBackend")
 
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

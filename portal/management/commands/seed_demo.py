@@ -21,7 +21,7 @@ from portal.services import demo_data
 # (so a name can be listed before the app that provides it is merged). Each must be idempotent.
 FOLLOW_UP_COMMANDS: list[tuple[str, dict]] = [
     ("load_education_content", {}),  # education: curated pages (issue 5)
-    ("load_ruleset", {}),  # patients: late-effects rule set (versioned, cited)
+    ("load_ruleset", {"if_none_active": True}),  # patients: default late-effects rule set, active if none is
 ]
 # Callables run after the commands: step(result: demo_data.DemoResult, options: dict, stdout) -> None.
 # E.g. a clinical-timeline seeder that adds diagnoses/treatment for result.patient_ids.

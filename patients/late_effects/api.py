@@ -1,0 +1,91 @@
+"""Care-plan API: /api/patients/{patient_id}/follow-ups/ (families: released items only).
+
+Reads go through PatientScopedViewSet (access policy + audit). `complete` and `close` are writes:
+families get 404, other users need edit rights on the child; the services validate and audit.
+"""
+
+from __future__ import annotations
+
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from patients.late_effects import services
+from patients.models import FollowUpItem, FollowUpStatus
+from portal.access import deny, get_patient_or_404
+from portal.api.scoping import PatientScopedViewSet
+from portal.models import Role
+
+
+class FollowUpItemSerializer(serializers.ModelSerializer):
+    state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FollowUpItem
+        fields = [
+            "id",
+            "slot",
+            "screening_key",
+            "what",
+            "what_plain",
+            "why",
+            "late_effect",
+            "reasons",
+            "sources",
+            "rule_ids",
+            "due_on",
+            "status",
+            "state",
+            "completed_on",
+            "result_note",
+            "status_reason",
+            "visibility",
+        ]
+        read_only_fields = fields
+
+    def get_state(self, obj) -> str:
+        return obj.state()
+
+
+class CompleteSerializer(serializers.Serializer):
+    done_on = serializers.DateField()
+    result_note = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, help_text="The item version you loaded; a stale one → 409.")
+
+
+class CloseSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[FollowUpStatus.DECLINED, FollowUpStatus.WAIVED])
+    reason = serializers.CharField()
+    version = serializers.IntegerField(required=False, help_text="The item version you loaded; a stale one → 409.")
+
+
+class FollowUpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PatientScopedViewSet):
+    queryset = FollowUpItem.objects.order_by("due_on", "slot", "id")
+    serializer_class = FollowUpItemSerializer
+    item_write_actions = {"complete", "close"}
+
+    def initial(self, request, *args, **kwargs):
+        if self.action not in self.item_write_actions:
+            return super().initial(request, *args, **kwargs)
+        APIView.initial(self, request, *args, **kwargs)  # authentication and permissions
+        if request.user.role == Role.FAMILY:
+            raise deny(request.user, object_type="patient", object_id=kwargs.get(self.patient_url_kwarg, ""))
+        self.patient = get_patient_or_404(request.user, kwargs[self.patient_url_kwarg], edit=True, audit=False)
+
+    @action(detail=True, methods=["post"])
+    def complete(self, request, patient_id=None, pk=None):
+        payload = CompleteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        item = self.get_object()
+        nxt = services.complete_item(request.user, item, **payload.validated_data)
+        item.refresh_from_db()
+        data = {"item": self.get_serializer(item).data, "next": self.get_serializer(nxt).data if nxt else None}
+        return Response(data)
+
+    @action(detail=True, methods=["post"])
+    def close(self, request, patient_id=None, pk=None):
+        payload = CloseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        item = services.close_item(request.user, self.get_object(), **payload.validated_data)
+        return Response(self.get_serializer(item).data)

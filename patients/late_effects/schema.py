@@ -1,0 +1,222 @@
+"""Rule-set file format (YAML or JSON), its JSON Schema, and validation that names rule and field.
+
+Pure Python (PyYAML + jsonschema, no Django): the management command and the admin call
+parse_ruleset(); errors come back as RuleSetError with every problem, e.g.
+"rule 'cardio-high' (rules[0]) → screening[1].every[0].years: -2 is less than the minimum of 0".
+See rulesets/README.md for the format with an example.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from patients.care_moments import SCREENING_KEYS
+from patients.exposures.summary import ExposureSummary
+from patients.late_effects.engine import DERIVED_FIELDS, OPS
+
+FORMAT_VERSION = 1
+CRITERION_FIELDS = tuple(f.name for f in fields(ExposureSummary) if f.name not in ("source",)) + DERIVED_FIELDS
+SEXES = ("female", "male", "intersex", "unknown")
+
+_leaf = {
+    "type": "object",
+    "required": ["field", "op", "value"],
+    "additionalProperties": False,
+    "properties": {
+        "field": {"enum": list(CRITERION_FIELDS)},
+        "op": {"enum": list(OPS)},
+        "value": {"type": ["number", "boolean", "string", "array"]},
+    },
+}
+_start = {
+    "type": "object",
+    "required": ["from"],
+    "additionalProperties": False,
+    "properties": {
+        "from": {"enum": ["end_of_therapy", "ltfu_entry", "age"]},
+        "years": {"type": "number", "minimum": 0},
+        "months": {"type": "integer", "minimum": 0},
+        "age": {"type": "number", "minimum": 0, "maximum": 100},
+        "not_before": {"enum": ["end_of_therapy", "ltfu_entry"]},
+    },
+    "if": {"properties": {"from": {"const": "age"}}},
+    "then": {"required": ["age"]},
+}
+_phase = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "years": {"type": "number", "exclusiveMinimum": 0},
+        "months": {"type": "integer", "exclusiveMinimum": 0},
+        "until_age": {"type": "number", "minimum": 0},
+    },
+    "anyOf": [{"required": ["years"]}, {"required": ["months"]}],
+}
+_screening = {
+    "type": "object",
+    "required": ["key", "what", "why", "start"],
+    "additionalProperties": False,
+    "properties": {
+        "key": {"enum": list(SCREENING_KEYS)},
+        "variant": {"type": "string", "pattern": "^[a-z0-9_-]{1,30}$"},
+        "what": {"type": "string", "minLength": 3},
+        "what_plain": {"type": "string", "minLength": 3},
+        "why": {"type": "string", "minLength": 3},
+        "start": _start,
+        "once": {"type": "boolean"},
+        "every": {"type": "array", "minItems": 1, "items": _phase},
+        "stop_at_age": {"type": "number", "minimum": 0},
+    },
+    "oneOf": [
+        {"required": ["once"], "properties": {"once": {"const": True}}, "not": {"required": ["every"]}},
+        {"required": ["every"], "not": {"required": ["once"]}},
+    ],
+}
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["format", "name", "version", "source", "rules"],
+    "additionalProperties": False,
+    "$defs": {
+        "criterion": {
+            "oneOf": [
+                _leaf,
+                {
+                    "type": "object",
+                    "required": ["all"],
+                    "additionalProperties": False,
+                    "properties": {"all": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/criterion"}}},
+                },
+                {
+                    "type": "object",
+                    "required": ["any"],
+                    "additionalProperties": False,
+                    "properties": {"any": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/criterion"}}},
+                },
+                {
+                    "type": "object",
+                    "required": ["not"],
+                    "additionalProperties": False,
+                    "properties": {"not": {"$ref": "#/$defs/criterion"}},
+                },
+            ]
+        }
+    },
+    "properties": {
+        "format": {"const": FORMAT_VERSION},
+        "name": {"type": "string", "minLength": 1, "maxLength": 120},
+        "version": {"type": "string", "minLength": 1, "maxLength": 40},
+        "source": {"type": "string", "minLength": 3},
+        "description": {"type": "string"},
+        "settings": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"ltfu_entry_years_after_therapy": {"type": "number", "minimum": 0, "maximum": 10}},
+        },
+        "rules": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "late_effect", "criteria", "screening", "source"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,59}$"},
+                    "late_effect": {"type": "string", "minLength": 3},
+                    "criteria": {"$ref": "#/$defs/criterion"},
+                    "sex": {"type": "array", "minItems": 1, "items": {"enum": list(SEXES)}},
+                    "screening": {"type": "array", "minItems": 1, "items": _screening},
+                    "source": {"type": "string", "minLength": 3},
+                },
+            },
+        },
+    },
+}
+
+
+class RuleSetError(ValueError):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _where(data: dict, path) -> str:
+    """'rule 'x' (rules[2]) → screening[0].start.from' from a jsonschema error path."""
+    parts = list(path)
+    if len(parts) >= 2 and parts[0] == "rules" and isinstance(parts[1], int):
+        rules = data.get("rules") or []
+        rule = rules[parts[1]] if parts[1] < len(rules) else {}
+        rule_id = rule.get("id", "?") if isinstance(rule, dict) else "?"
+        rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts[2:]).lstrip(".")
+        return f"rule '{rule_id}' (rules[{parts[1]}])" + (f" → {rest}" if rest else "")
+    rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+    return rest or "(file)"
+
+
+def _deepest(error):
+    """For oneOf/anyOf failures, the most specific sub-error (jsonschema's best_match)."""
+    return (
+        jsonschema.exceptions.best_match([error])
+        if not error.context
+        else jsonschema.exceptions.best_match(error.context)
+    )
+
+
+def validate(data) -> None:
+    if not isinstance(data, dict):
+        raise RuleSetError(["(file): a rule set must be a mapping with format, name, version, source and rules"])
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        specific = _deepest(error)
+        problems.append(f"{_where(data, specific.absolute_path)}: {specific.message}")
+    if not problems:
+        problems += _semantic_problems(data)
+    if problems:
+        raise RuleSetError(problems)
+
+
+def _semantic_problems(data: dict) -> list[str]:
+    problems = []
+    seen = set()
+    for index, rule in enumerate(data["rules"]):
+        where = f"rule '{rule['id']}' (rules[{index}])"
+        if rule["id"] in seen:
+            problems.append(f"{where} → id: duplicate rule id")
+        seen.add(rule["id"])
+        for s_index, screening in enumerate(rule["screening"]):
+            phases = screening.get("every", [])
+            for p_index, phase in enumerate(phases[:-1]):
+                if phase.get("until_age") is None:
+                    problems.append(
+                        f"{where} → screening[{s_index}].every[{p_index}].until_age: "
+                        "only the last interval may be open-ended"
+                    )
+    return problems
+
+
+def parse_ruleset(text: str, *, filename: str = "") -> dict:
+    """Parse YAML/JSON text and validate it. Raises RuleSetError listing every problem."""
+    try:
+        data = json.loads(text) if filename.endswith(".json") else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise RuleSetError([f"(file): not valid {'JSON' if filename.endswith('.json') else 'YAML'}: {exc}"])
+    validate(data)
+    return data
+
+
+def read_ruleset(path: str | Path) -> tuple[dict, str]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleSetError([f"(file): cannot read {path}: {exc.strerror}"])
+    return parse_ruleset(text, filename=path.name), text
+
+
+DEFAULT_RULESET_PATH = Path(__file__).resolve().parent / "rulesets" / "ighg-pancare-open.yaml"

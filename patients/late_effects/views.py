@@ -1,0 +1,183 @@
+"""Care-plan pages: the clinician's plan on the record, the family's upcoming follow-ups,
+reminder settings and the calendar feed. Thin: access via portal.access, writes via services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from patients.late_effects import selectors, services
+from patients.late_effects.forms import CloseItemForm, CompleteItemForm, ReminderPreferenceForm
+from patients.models import FollowUpStatus, ReminderPreference
+from patients.reminders import feeds
+from portal.access import can_edit_patient, deny, get_patient_or_404
+from portal.concurrency import StaleEdit
+from portal.forms import add_validation_errors
+from portal.models import Role
+
+
+def _clinical_patient(request, patient_id, *, edit=False):
+    if request.user.role == Role.FAMILY:
+        raise deny(request.user, object_type="patient", object_id=patient_id)
+    return get_patient_or_404(request.user, patient_id, edit=edit, audit=not edit)
+
+
+def care_plan_context(user, patient) -> dict:
+    """What _care_plan.html needs; the record page can include it with this context."""
+    items = list(selectors.care_plan_items(user, patient))
+    today = timezone.localdate()
+    for item in items:
+        item.current_state = item.state(today)
+    open_items = [i for i in items if i.status == FollowUpStatus.OPEN]
+    return {
+        "plan": selectors.care_plan(patient),
+        "open_items": open_items,
+        "history": [i for i in items if i.status != FollowUpStatus.OPEN],
+        "can_edit_plan": can_edit_patient(user, patient),
+        "complete_form": CompleteItemForm(initial={"done_on": today}),
+        "close_form": CloseItemForm(),
+    }
+
+
+@login_required
+@require_GET
+def care_plan(request, patient_id: int):
+    patient = _clinical_patient(request, patient_id)
+    context = {"patient": patient, **care_plan_context(request.user, patient)}
+    return render(request, "patients/care_plan.html", context)
+
+
+def _item_or_404(request, patient, item_id):
+    item = selectors.item_for(request.user, patient, item_id)
+    if item is None:
+        raise deny(request.user, patient=patient, object_type="followupitem", object_id=item_id)
+    return item
+
+
+@login_required
+@require_POST
+def item_complete(request, patient_id: int, item_id: int):
+    patient = _clinical_patient(request, patient_id, edit=True)
+    item = _item_or_404(request, patient, item_id)
+    form = CompleteItemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complete_item(request.user, item, **form.cleaned_data)
+            messages.success(request, _("Follow-up marked as done."))
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+        except StaleEdit as exc:
+            form.add_error(None, str(exc))
+    if form.errors:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("patients:care_plan", patient_id=patient.pk)
+
+
+@login_required
+@require_POST
+def item_close(request, patient_id: int, item_id: int):
+    patient = _clinical_patient(request, patient_id, edit=True)
+    item = _item_or_404(request, patient, item_id)
+    form = CloseItemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.close_item(
+                request.user, item, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Follow-up closed."))
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+    if form.errors:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("patients:care_plan", patient_id=patient.pk)
+
+
+@login_required
+@require_POST
+def plan_release(request, patient_id: int):
+    patient = _clinical_patient(request, patient_id, edit=True)
+    try:
+        count = services.release_plan(request.user, patient)
+        messages.success(request, _("The plan is now shown to the family (%(count)d items).") % {"count": count})
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("patients:care_plan", patient_id=patient.pk)
+
+
+@login_required
+@require_POST
+def plan_recompute(request, patient_id: int):
+    patient = _clinical_patient(request, patient_id, edit=True)
+    try:
+        from patients.exposures.store import load_exposure_summary  # the clinical record (issue 3)
+
+        summary = load_exposure_summary(patient)
+    except ImportError:
+        plan = selectors.care_plan(patient)
+        if plan is None:
+            messages.error(request, _("No exposures recorded yet."))
+            return redirect("patients:care_plan", patient_id=patient.pk)
+        summary = services.summary_from_json(plan.exposures)
+    if services.recompute_care_plan(patient, summary, user=request.user) is None:
+        messages.error(request, _("No rule set is active; ask an administrator to choose one."))
+    else:
+        messages.success(request, _("The plan was recomputed."))
+    return redirect("patients:care_plan", patient_id=patient.pk)
+
+
+@login_required
+@require_GET
+def family_follow_ups(request, patient_id: int):
+    if request.user.role != Role.FAMILY:
+        raise deny(request.user, object_type="patient", object_id=patient_id)
+    patient = get_patient_or_404(request.user, patient_id)
+    items = selectors.family_follow_ups(request.user, patient)
+    today = timezone.localdate()
+    for item in items:
+        item.current_state = item.state(today)
+    return render(request, "patients/family_follow_ups.html", {"patient": patient, "items": items})
+
+
+@login_required
+def reminder_settings(request):
+    """Each user's reminder preferences and (for families) the calendar-feed address."""
+    pref, _created = ReminderPreference.objects.get_or_create(user=request.user)
+    form = ReminderPreferenceForm(request.POST or None, instance=pref)
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        if action == "new_feed" and request.user.role == Role.FAMILY:
+            feeds.create_feed(request.user)
+            messages.success(request, _("Your new calendar address is ready. Any older address no longer works."))
+            return redirect("patients:reminder_settings")
+        if action == "revoke_feed":
+            feeds.revoke_feeds(request.user)
+            messages.success(request, _("Your calendar address no longer works."))
+            return redirect("patients:reminder_settings")
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your reminder settings are saved."))
+            return redirect("patients:reminder_settings")
+    feed = feeds.active_feed(request.user)
+    feed_url = (
+        request.build_absolute_uri(reverse("patients:calendar_feed", kwargs={"token": feed.token})) if feed else ""
+    )
+    return render(request, "patients/reminder_settings.html", {"form": form, "feed_url": feed_url})
+
+
+@require_GET
+def calendar_feed(request, token: str):
+    """Public by design (calendar apps cannot sign in): the secret token is the credential."""
+    body = feeds.feed_for_token(token)
+    if body is None:
+        raise Http404("No such calendar.")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,48 @@
+"""The per-family iCalendar feed: a secret token URL (/calendar/<token>.ics), revocable.
+
+The URL names no child and no health word. Event titles are "Follow-up appointment" unless the
+account opted in (ReminderPreference.calendar_details) to see the plain-language test name.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from patients.late_effects.selectors import feed_items
+from patients.models import CalendarFeedToken, ReminderPreference
+from patients.reminders.ics import CalendarEvent, build_calendar, item_uid
+
+
+@transaction.atomic
+def create_feed(user) -> CalendarFeedToken:
+    """A new secret address; any earlier one stops working (one live feed per account)."""
+    CalendarFeedToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return CalendarFeedToken.objects.create(user=user)
+
+
+def revoke_feeds(user) -> int:
+    return CalendarFeedToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def active_feed(user) -> CalendarFeedToken | None:
+    return CalendarFeedToken.objects.filter(user=user, revoked_at__isnull=True).first()
+
+
+def feed_for_token(token: str) -> bytes | None:
+    """The calendar for a live token, or None (unknown, revoked, or the account is inactive)."""
+    feed = CalendarFeedToken.objects.select_related("user").filter(token=token, revoked_at__isnull=True).first()
+    if feed is None or not feed.user.is_active:
+        return None
+    pref = ReminderPreference.objects.filter(user=feed.user).first()
+    details = bool(pref and pref.calendar_details)
+    events = [
+        CalendarEvent(
+            uid=item_uid(item.pk),
+            day=item.due_on,
+            title=(item.what_plain or item.what) if details else _("Follow-up appointment"),
+        )
+        for item in feed_items(feed)
+    ]
+    return build_calendar(events, name=_("Follow-ups"))

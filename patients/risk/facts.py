@@ -1,0 +1,37 @@
+"""One complete scenario the schemes decide on, knowing which of its values are assumed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .inputs import MRD_LABELS
+
+
+@dataclass(frozen=True)
+class Facts:
+    age_years: float
+    lineage: str
+    wbc_per_ul: float
+    cns_status: str
+    testicular: bool
+    steroid_pretreatment: bool
+    induction_failure: bool
+    genetics: tuple[tuple[str, str], ...]
+    mrd: dict = field(hash=False)  # timepoint -> % (a concrete value in this scenario)
+    assumed: frozenset = frozenset()  # names of facts that stand in for missing inputs
+
+    def markers(self, classification: str) -> list[str]:
+        return sorted(code for code, cls in self.genetics if cls == classification)
+
+    def has_marker(self, codes) -> list[str]:
+        present = {code for code, _ in self.genetics}
+        return sorted(present & set(codes))
+
+    def note(self, text: str, *names: str) -> str:
+        """A reason sentence, flagged when it rests on an assumed (not yet known) input."""
+        if any(n in self.assumed for n in names):
+            return f"{text} (assumed: result not yet available)"
+        return text
+
+    def mrd_text(self, timepoint: str) -> str:
+        return f"{MRD_LABELS.get(timepoint, timepoint)} {self.mrd[timepoint]:g}%"

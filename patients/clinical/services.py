@@ -29,6 +29,7 @@ from patients.models import (
     TreatmentPhase,
     TreatmentPlan,
 )
+from patients.models.exposures import MANUAL_SUMMARY_FIELDS
 from patients.models.risk import Decision
 from patients.models.timeline import SUBTYPES
 from patients.risk import evaluate
@@ -78,6 +79,12 @@ def _versioned_save(user, patient, instance, expected_version, fields, *, create
     except StaleEdit:
         audit.record(user, AuditAction.CONFLICT, patient=patient, obj=instance)
         raise
+
+
+def refresh_derived(user, patient: Patient) -> None:
+    """Recompute the risk assessment and exposures (after edits made outside these services, e.g. admin)."""
+    with transaction.atomic():
+        _after_change(user, patient)
 
 
 def _after_change(user, patient: Patient, *, risk: bool = True, exposures: bool = True) -> None:
@@ -480,12 +487,7 @@ def save_manual_summary(
     manual = ManualTreatmentSummary.objects.filter(patient=patient).first()
     created = manual is None
     manual = manual or ManualTreatmentSummary(patient=patient)
-    names = [
-        f.name
-        for f in ManualTreatmentSummary._meta.concrete_fields
-        if f.editable and f.name not in ("id", "patient", "version", "updated_at", "updated_by")
-    ]
-    changed = [f for f in names if f in data and getattr(manual, f) != data[f]]
+    changed = [f for f in MANUAL_SUMMARY_FIELDS if f in data and getattr(manual, f) != data[f]]
     for name in changed:
         setattr(manual, name, data[name])
     errors: dict = {}

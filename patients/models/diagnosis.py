@@ -90,6 +90,14 @@ class Diagnosis(models.Model):
     def wbc_e9_per_l(self) -> float | None:
         return None if self.wbc_per_ul is None else wbc_from_per_ul(self.wbc_per_ul, "e9_per_l")
 
+    @property
+    def effective_cns_status(self) -> str | None:
+        return self.effective_cns()[0]
+
+    @property
+    def effective_cns_reason(self) -> str:
+        return self.effective_cns()[1]
+
     def effective_cns(self) -> tuple[str | None, str]:
         return effective_cns_status(
             self.cns_status or None,

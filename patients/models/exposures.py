@@ -106,3 +106,10 @@ class ManualTreatmentSummary(models.Model):
 
     def __str__(self):
         return f"Manual treatment summary of patient {self.patient_id}"
+
+
+MANUAL_SUMMARY_FIELDS = [
+    f.name
+    for f in ManualTreatmentSummary._meta.concrete_fields
+    if f.editable and f.name not in ("id", "patient", "version", "updated_at", "updated_by")
+]

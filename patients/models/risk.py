@@ -128,3 +128,7 @@ class RiskAssessment(models.Model):
     @property
     def effective_group(self) -> str:
         return self.decided_group or self.group
+
+    @property
+    def scheme_groups(self) -> list[tuple[str, str]]:
+        return [(g, g.replace("_", " ").capitalize()) for g in SCHEMES[self.scheme].groups]

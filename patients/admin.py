@@ -73,16 +73,24 @@ class AnthracyclineFactorInline(admin.TabularInline):
     autocomplete_fields = ()
 
 
+@admin.action(description="Recalculate every child's risk and exposures with the active settings")
+def recalculate_all(modeladmin, request, queryset):
+    count = services.refresh_all(request.user)
+    modeladmin.message_user(request, f"Recalculated {count} patient record(s).")
+
+
 @admin.register(ExposureRuleSet)
 class ExposureRuleSetAdmin(admin.ModelAdmin):
     list_display = ("version", "active", "source", "created_at")
     inlines = [AnthracyclineFactorInline]
+    actions = [recalculate_all]
 
 
 @admin.register(RiskSchemeConfig)
 class RiskSchemeConfigAdmin(admin.ModelAdmin):
     list_display = ("name", "scheme", "active", "sr_age_min_years", "sr_age_max_years", "wbc_cutoff_per_ul")
     list_filter = ("scheme", "active")
+    actions = [recalculate_all]
 
 
 @admin.register(Diagnosis)

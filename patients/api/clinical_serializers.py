@@ -169,6 +169,12 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
         validators = []
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        patient = self.context.get("patient")
+        if patient is not None:  # only this child's phases (no probing of other children's ids)
+            self.fields["phase"].queryset = TreatmentPhase.objects.filter(patient=patient)
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["detail"] = detail_dict(instance)
@@ -200,6 +206,8 @@ class FamilyEntrySerializer(serializers.ModelSerializer):
             return entry.mrd.display
         if entry.kind == EntryKind.LAB and hasattr(entry, "lab"):
             return f"{entry.lab.test_name}: {entry.lab.value} {entry.lab.unit}".strip()
+        if entry.kind == EntryKind.NOTE:
+            return entry.notes  # a released note is written for the family
         return ""
 
 

@@ -166,9 +166,14 @@ class TimelineEntryViewSet(
     lookup_url_kwarg = "entry_id"
 
     def get_serializer_class(self):
-        if self.request.user.role == Role.FAMILY:
+        if getattr(self.request.user, "role", None) == Role.FAMILY:
             return FamilyEntrySerializer
         return TimelineEntrySerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["patient"] = getattr(self, "patient", None)
+        return context
 
     def get_queryset(self):
         qs = super().get_queryset()

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,6 +86,23 @@ def refresh_derived(user, patient: Patient) -> None:
     """Recompute the risk assessment and exposures (after edits made outside these services, e.g. admin)."""
     with transaction.atomic():
         _after_change(user, patient)
+
+
+def refresh_all(user=None, patient_ids=None) -> int:
+    """Recompute risk and exposures for every child with clinical data (after a settings or rules change).
+
+    Idempotent: a child whose inputs did not change gets no new assessment. Returns the number of children.
+    """
+    has_entries = Exists(TimelineEntry.objects.filter(patient=OuterRef("pk")))
+    patients = Patient.objects.filter(Q(diagnosis__isnull=False) | Q(manual_summary__isnull=False) | has_entries)
+    if patient_ids:
+        patients = patients.filter(pk__in=patient_ids)
+    count = 0
+    for patient in patients.iterator():
+        with transaction.atomic():
+            _after_change(user, patient)
+        count += 1
+    return count
 
 
 def _after_change(user, patient: Patient, *, risk: bool = True, exposures: bool = True) -> None:
@@ -390,9 +408,9 @@ def _validate_entry(patient: Patient, kind: str, entry: TimelineEntry, errors: d
         entry.full_clean(exclude=["patient", "version", "phase"], validate_constraints=False)
     except ValidationError as exc:
         _merge(errors, exc)
-    _check_dates(
-        patient, errors, allow_future=kind in FUTURE_KINDS, occurred_on=entry.occurred_on, ends_on=entry.ends_on
-    )
+    _check_dates(patient, errors, allow_future=kind in FUTURE_KINDS, occurred_on=entry.occurred_on)
+    # A course or stay may be recorded with its planned last day (e.g. dexamethasone days 1-28 on day 1).
+    _check_dates(patient, errors, allow_future=True, ends_on=entry.ends_on)
     if entry.occurred_on and entry.ends_on and entry.ends_on < entry.occurred_on:
         errors.setdefault("ends_on", []).append(_("The end is before the start."))
     allowed = SUBTYPES.get(kind)

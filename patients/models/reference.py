@@ -87,7 +87,14 @@ class ExposureRuleSet(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_exposure_rules")
+            models.UniqueConstraint(
+                fields=["active"],
+                condition=Q(active=True),
+                name="one_active_exposure_rules",
+                violation_error_message=_(
+                    "Only one exposure rule set can be active: deactivate the current one first."
+                ),
+            )
         ]
 
     def __str__(self):

@@ -62,7 +62,12 @@ class RiskSchemeConfig(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_risk_config")
+            models.UniqueConstraint(
+                fields=["active"],
+                condition=Q(active=True),
+                name="one_active_risk_config",
+                violation_error_message=_("Only one risk setting can be active: deactivate the current one first."),
+            )
         ]
 
     def __str__(self):

@@ -64,12 +64,14 @@ class TreatmentPhase(models.Model):
                 | Q(actual_start__isnull=True)
                 | Q(actual_end__gte=models.F("actual_start")),
                 name="phase_actual_end_after_start",
+                violation_error_message=_("The actual end is before the actual start."),
             ),
             models.CheckConstraint(
                 condition=Q(planned_end__isnull=True)
                 | Q(planned_start__isnull=True)
                 | Q(planned_end__gte=models.F("planned_start")),
                 name="phase_planned_end_after_start",
+                violation_error_message=_("The planned end is before the planned start."),
             ),
         ]
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.risk import SCHEMES, SchemeConfig
 
-SCHEME_CHOICES = [(s.key, f"{s.name} ({s.version})") for s in SCHEMES.values()]
+SCHEME_CHOICES = [(s.key, s.name) for s in SCHEMES.values()]  # versions live on each assessment
 ALL_GROUPS = sorted({g for s in SCHEMES.values() for g in s.groups})
 GROUP_CHOICES = [(g, g.replace("_", " ").capitalize()) for g in ALL_GROUPS]
 

@@ -30,8 +30,11 @@ class Facts:
     def note(self, text: str, *names: str) -> str:
         """A reason sentence, flagged when it rests on an assumed (not yet known) input."""
         if any(n in self.assumed for n in names):
-            return f"{text} (assumed: result not yet available)"
+            return f"{text} (assumed)"
         return text
 
     def mrd_text(self, timepoint: str) -> str:
-        return f"{MRD_LABELS.get(timepoint, timepoint)} {self.mrd[timepoint]:g}%"
+        label = MRD_LABELS.get(timepoint, timepoint)
+        if f"mrd:{timepoint}" in self.assumed:
+            return f"{label} (not yet available)"
+        return f"{label} {self.mrd[timepoint]:g}%"

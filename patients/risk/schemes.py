@@ -77,7 +77,7 @@ class NciRome(Scheme):
 class CogAall08b1(Scheme):
     key = "cog_aall08b1"
     name = "COG AALL08B1"
-    version = "AALL08B1 (2010)"
+    version = "2010"
     source = "Children's Oncology Group AALL08B1 risk classification; PDQ Childhood ALL Treatment (HP), 2024"
     groups = ("low", "average", "high", "very_high")
     mrd_timepoints = ("day8", "day29")
@@ -146,7 +146,7 @@ class CogAall08b1(Scheme):
 class StJudeTotalXVI(Scheme):
     key = "stjude_total16"
     name = "St. Jude Total XVI"
-    version = "Total XVI (NCT00549848)"
+    version = "2019 (NCT00549848)"
     source = "Jeha S et al., J Clin Oncol 2019;37:3377-91; Pui CH et al., N Engl J Med 2009;360:2730 (Total XV)"
     groups = ("low", "standard", "high")
     mrd_timepoints = ("day15", "day42", "end_consolidation")

@@ -142,3 +142,28 @@ def test_milestone_needs_a_subtype_and_appointments_may_be_future(clinician, pat
     with pytest.raises(ValidationError):
         add_entry(clinician, patient, "lab", date.today() + timedelta(days=3), {"test_name": "ANC", "value": "1.2"})
     add_entry(clinician, patient, "appointment", date.today() + timedelta(days=3), title="Clinic")
+
+
+def test_traumatic_tap_counts_decide_cns_status_for_risk(clinician, patient):
+    diagnose(
+        clinician,
+        patient,
+        wbc_value=100_000,
+        wbc_unit="per_ul",
+        cns_status="TLP_BLASTS",
+        csf_wbc_per_ul=80,
+        csf_rbc_per_ul=1000,
+        blood_rbc_per_ul=3_000_000,
+    )
+    diagnosis = Diagnosis.objects.get()
+    assert diagnosis.effective_cns_status == "CNS3"  # 0.08 > 2 × (100,000 / 3,000,000)
+    assessment = RiskAssessment.objects.get()
+    assert assessment.inputs["inputs"]["cns_status"] == "CNS3"
+    assert "CNS3: at least high risk" in assessment.reasons
+
+
+@pytest.mark.parametrize(("dna_index", "hyperdiploid"), [("1.16", True), ("1.15", False)])
+def test_dna_index_counts_as_high_hyperdiploidy_at_the_set_cut_off(clinician, patient, dna_index, hyperdiploid):
+    diagnose(clinician, patient, genetic_markers=[], dna_index=dna_index)
+    genetics = RiskAssessment.objects.get().inputs["inputs"]["genetics"]
+    assert (["HIGH_HYPERDIPLOIDY", "favourable"] in genetics) is hyperdiploid

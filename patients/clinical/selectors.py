@@ -109,6 +109,11 @@ class ClinicalRecord:
     exposures: ExposureRecord | None
     manual: ManualTreatmentSummary | None
 
+    @property
+    def mrd(self) -> list[TimelineEntry]:
+        """MRD results, oldest first (they are timeline entries; shown with the diagnosis too)."""
+        return sorted((e for e in self.entries if e.kind == EntryKind.MRD), key=lambda e: (e.occurred_on, e.pk))
+
 
 def clinical_record(user, patient: Patient) -> ClinicalRecord:
     """Everything on the clinician's record page, in a fixed number of queries."""

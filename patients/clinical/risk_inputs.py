@@ -36,11 +36,14 @@ def build_inputs(patient: Patient, diagnosis: Diagnosis | None, config: RiskSche
     mrd = _mrd_results(patient)
     if diagnosis is None:
         return RiskInputs(genetics_pending=True, mrd=mrd)
-    markers = {m.code: m.classification for m in diagnosis.genetic_markers.all()}
+    rows = list(diagnosis.genetic_markers.all())
+    markers = {m.code: m.classification for m in rows}
+    names = {m.code: m.name for m in rows}
     if diagnosis.dna_index is not None and diagnosis.dna_index >= config.dna_index_hyperdiploid_min:
         hyper = GeneticMarker.objects.filter(code=HYPERDIPLOIDY_CODE).first()
         if hyper is not None:
             markers[hyper.code] = hyper.classification
+            names[hyper.code] = f"{hyper.name} (DNA index {diagnosis.dna_index})"
     cns, _ = diagnosis.effective_cns()
     age = diagnosis.age_at_diagnosis_years
     return RiskInputs(
@@ -54,6 +57,7 @@ def build_inputs(patient: Patient, diagnosis: Diagnosis | None, config: RiskSche
         genetics=tuple(sorted(markers.items())),
         genetics_pending=not diagnosis.genetics_complete,
         mrd=mrd,
+        marker_names=tuple(sorted(names.items())),
     )
 
 

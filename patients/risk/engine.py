@@ -75,6 +75,7 @@ def evaluate(scheme_key: str, inputs: RiskInputs, cfg: SchemeConfig | None = Non
     dims = _dimensions(scheme, inputs, cfg)
     names = [name for name, _ in dims]
     unknown = frozenset(name for name, options in dims if len(options) > 1)
+    names_by_code = dict(inputs.marker_names)
     outcomes: dict[tuple, tuple[str, list[str]]] = {}
     for combo in itertools.product(*(options for _, options in dims)):
         values = dict(zip(names, combo, strict=True))
@@ -89,6 +90,7 @@ def evaluate(scheme_key: str, inputs: RiskInputs, cfg: SchemeConfig | None = Non
             genetics=values["genetics"],
             mrd={n.split(":", 1)[1]: v for n, v in values.items() if n.startswith("mrd:")},
             assumed=unknown,
+            names=names_by_code,
         )
         outcomes[combo] = scheme.decide(facts, cfg)
     groups = sorted({group for group, _ in outcomes.values()}, key=scheme.rank)

@@ -19,13 +19,16 @@ class Facts:
     genetics: tuple[tuple[str, str], ...]
     mrd: dict = field(hash=False)  # timepoint -> % (a concrete value in this scenario)
     assumed: frozenset = frozenset()  # names of facts that stand in for missing inputs
+    names: dict = field(default_factory=dict, hash=False, compare=False)  # marker code -> display name
 
     def markers(self, classification: str) -> list[str]:
-        return sorted(code for code, cls in self.genetics if cls == classification)
+        """Display names of the markers with this classification."""
+        return sorted(self.names.get(code, code) for code, cls in self.genetics if cls == classification)
 
     def has_marker(self, codes) -> list[str]:
+        """Display names of the markers among `codes` that are present."""
         present = {code for code, _ in self.genetics}
-        return sorted(present & set(codes))
+        return sorted(self.names.get(code, code) for code in present & set(codes))
 
     def note(self, text: str, *names: str) -> str:
         """A reason sentence, flagged when it rests on an assumed (not yet known) input."""

@@ -50,6 +50,8 @@ class RiskInputs:
     genetics: tuple[tuple[str, str], ...] = ()
     genetics_pending: bool = False
     mrd: tuple[tuple[str, Mrd], ...] = field(default_factory=tuple)
+    # Display names of marker codes, for the reasons in words (not an input to any rule).
+    marker_names: tuple[tuple[str, str], ...] = field(default_factory=tuple, compare=False)
 
     def mrd_at(self, timepoint: str) -> Mrd | None:
         for key, result in self.mrd:

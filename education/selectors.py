@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from education import matching
 from education.models import Audience, FamilyQuestion, Page, PageStatus, QuestionSet, Topic
-from portal import access, audit
-from portal.models import AuditAction, Role, User
+from portal import access
+from portal.models import Role, User
 
 SEARCH_CONFIG = {"en": "english", "es": "spanish"}
 
@@ -198,10 +198,12 @@ def family_questions(user, patient, *, open_only: bool = False) -> list[FamilyQu
 
 
 def open_questions_for_record(user, patient) -> list[FamilyQuestion]:
-    """The family's open questions as the care team sees them on the record; the read is audited."""
-    questions = family_questions(user, patient, open_only=True)
-    audit.record(user, AuditAction.VIEW, patient=patient, object_type="familyquestion", detail="open questions")
-    return questions
+    """The family's open questions shown on the record page.
+
+    Not audited again here: the record page's own read (get_patient_or_404) already records that
+    this user opened the child's record, questions included; one page view, one audit row.
+    """
+    return family_questions(user, patient, open_only=True)
 
 
 # --- Editors ---------------------------------------------------------------------------------------

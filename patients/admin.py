@@ -108,5 +108,6 @@ class PatientAdmin(AuditedModelAdmin):
 
 
 # Admin registrations that live next to their subpackages.
+from patients.clinical import admin as clinical_admin  # noqa: E402,F401
 from patients.late_effects import admin as late_effects_admin  # noqa: E402,F401
 from patients.reminders import admin as reminders_admin  # noqa: E402,F401

@@ -58,13 +58,83 @@ class CareMoments:
         return frozenset(found)
 
 
+# How far back / ahead a procedure counts as "recent or upcoming", and how long after diagnosis the
+# "diagnosis" stage lasts. Page-matching windows (what education to suggest), not clinical rules.
+PROCEDURE_WINDOW_PAST_DAYS = 14
+PROCEDURE_WINDOW_AHEAD_DAYS = 30
+DIAGNOSIS_STAGE_DAYS = 60
+RISK_KEY_BY_GROUP = {
+    "low": "risk_low",
+    "standard": "risk_standard",
+    "average": "risk_standard",
+    "high": "risk_high",
+    "very_high": "risk_very_high",
+}
+
+
+def _procedure_keys(patient, today) -> set[str]:
+    """Procedures from released, non-confidential entries only: the moments may steer a family's
+    education pages, so they must not hint at anything the family cannot see on the timeline."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from patients.models import TimelineEntry, Visibility
+
+    kinds = {
+        "lumbar_puncture": "lumbar_puncture",
+        "bone_marrow": "bone_marrow",
+        "transfusion": "transfusion",
+        "radiation": "radiation",
+        "transplant": "transplant",
+    }
+    rows = TimelineEntry.objects.filter(
+        Q(released_at__isnull=True) | Q(released_at__lte=timezone.now()),
+        patient=patient,
+        visibility=Visibility.RELEASED,
+        confidential=False,
+        occurred_on__gte=today - timedelta(days=PROCEDURE_WINDOW_PAST_DAYS),
+        occurred_on__lte=today + timedelta(days=PROCEDURE_WINDOW_AHEAD_DAYS),
+        kind__in=[*kinds, "procedure"],
+    ).values_list("kind", "subtype")
+    found = set()
+    for kind, subtype in rows:
+        if kind in kinds:
+            found.add(kinds[kind])
+        elif subtype in ("central_line_placed", "central_line_removed"):
+            found.add("central_line")
+    return found
+
+
 def care_moments_for(patient) -> CareMoments:
-    """The child's current moments. The clinical record and the care plan contribute their parts."""
+    """The child's current moments. The clinical record and the care plan contribute their parts.
+
+    Clinical part: the phase running today (from the phases' actual dates), the latest risk group a
+    clinician confirmed or set, recent/upcoming procedures, and "diagnosis" only in the weeks after it.
+    """
+    from django.utils import timezone
+
+    from patients.clinical.selectors import current_phase, latest_confirmed_risk, phases_of
+    from patients.late_effects.selectors import open_screening_keys
+    from patients.models import Diagnosis
+
+    today = timezone.localdate()
     stages = set()
     if patient.status == "on_therapy":
-        stages.add("diagnosis")  # refined by the clinical record: only around the diagnosis date
+        diagnosed_on = Diagnosis.objects.filter(patient=patient).values_list("diagnosed_on", flat=True).first()
+        if diagnosed_on is None or (today - diagnosed_on).days <= DIAGNOSIS_STAGE_DAYS:
+            stages.add("diagnosis")
     if patient.status in ("off_therapy", "ltfu"):
         stages.add("end_of_therapy" if patient.status == "off_therapy" else "survivorship")
     if patient.status == "relapsed":
         stages.add("relapse")
-    return CareMoments(stages=frozenset(stages))
+    phase = current_phase(phases_of(patient), today)
+    decided = latest_confirmed_risk(patient)
+    return CareMoments(
+        phase=phase.key if phase is not None and phase.key in PHASE_KEYS else None,
+        risk=RISK_KEY_BY_GROUP.get(decided.effective_group) if decided is not None else None,
+        stages=frozenset(stages),
+        procedures=frozenset(_procedure_keys(patient, today)),
+        screening=open_screening_keys(patient),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from patients.models import CalendarFeedToken, CarePlan, FollowUpItem, FollowUpStatus, Patient
+from patients.models import CalendarFeedToken, CarePlan, FollowUpItem, FollowUpStatus, Patient, Visibility
 from portal import audit
 from portal.access import family_view, visible_entries, visible_patients
 from portal.models import AuditAction
@@ -48,8 +48,11 @@ def feed_items(token: CalendarFeedToken) -> list[FollowUpItem]:
 
 
 def open_screening_keys(patient: Patient) -> frozenset[str]:
-    """SCREENING_KEYS of the child's open items: the care plan's part of care_moments_for()."""
-    keys = FollowUpItem.objects.filter(patient=patient, status=FollowUpStatus.OPEN).values_list(
-        "screening_key", flat=True
-    )
+    """SCREENING_KEYS of the child's open, released items: the care plan's part of care_moments_for().
+
+    Released only, so pages suggested to a family never hint at an item they cannot see.
+    """
+    keys = FollowUpItem.objects.filter(
+        patient=patient, status=FollowUpStatus.OPEN, visibility=Visibility.RELEASED
+    ).values_list("screening_key", flat=True)
     return frozenset(keys)

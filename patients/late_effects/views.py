@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from patients.exposures.store import load_exposure_summary
 from patients.late_effects import selectors, services
 from patients.late_effects.forms import CloseItemForm, CompleteItemForm, ReminderPreferenceForm
 from patients.models import FollowUpStatus, ReminderPreference
@@ -115,16 +116,7 @@ def plan_release(request, patient_id: int):
 @require_POST
 def plan_recompute(request, patient_id: int):
     patient = _clinical_patient(request, patient_id, edit=True)
-    try:
-        from patients.exposures.store import load_exposure_summary  # the clinical record (issue 3)
-
-        summary = load_exposure_summary(patient)
-    except ImportError:
-        plan = selectors.care_plan(patient)
-        if plan is None:
-            messages.error(request, _("No exposures recorded yet."))
-            return redirect("patients:care_plan", patient_id=patient.pk)
-        summary = services.summary_from_json(plan.exposures)
+    summary = load_exposure_summary(patient)
     if services.recompute_care_plan(patient, summary, user=request.user) is None:
         messages.error(request, _("No rule set is active; ask an administrator to choose one."))
     else:

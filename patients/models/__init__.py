@@ -1,6 +1,17 @@
 from .base import PatientEntry, Visibility
 from .care_plan import CarePlan, FollowUpItem, FollowUpStatus, RuleSet
+from .diagnosis import CnsStatus, Diagnosis, Lineage, WbcUnit
+from .exposures import ExposureRecord, ManualTreatmentSummary
 from .patient import Patient, PatientStatus, Sex
+from .reference import (
+    AnthracyclineFactor,
+    Classification,
+    Drug,
+    DrugClass,
+    ExposureRuleSet,
+    GeneticMarker,
+    PredispositionSyndrome,
+)
 from .reminders import (
     CalendarFeedToken,
     CareTeamDigest,
@@ -10,22 +21,64 @@ from .reminders import (
     ReminderPreference,
     ReminderStatus,
 )
+from .risk import RiskAssessment, RiskSchemeConfig
+from .timeline import (
+    DETAIL_MODELS,
+    AdverseEvent,
+    ChemoAdministration,
+    EntryKind,
+    LabResult,
+    LumbarPuncture,
+    MrdResult,
+    Radiation,
+    TimelineEntry,
+    Transfusion,
+    TreatmentPhase,
+    TreatmentPlan,
+)
 
 __all__ = [
+    "DETAIL_MODELS",
+    "AdverseEvent",
+    "AnthracyclineFactor",
     "CalendarFeedToken",
     "CarePlan",
     "CareTeamDigest",
     "Channel",
+    "ChemoAdministration",
+    "Classification",
+    "CnsStatus",
     "DeliveryLog",
+    "Diagnosis",
+    "Drug",
+    "DrugClass",
+    "EntryKind",
+    "ExposureRecord",
+    "ExposureRuleSet",
     "FollowUpItem",
     "FollowUpStatus",
+    "GeneticMarker",
+    "LabResult",
+    "Lineage",
+    "LumbarPuncture",
+    "ManualTreatmentSummary",
+    "MrdResult",
     "Patient",
     "PatientEntry",
     "PatientStatus",
+    "PredispositionSyndrome",
+    "Radiation",
     "Reminder",
     "ReminderPreference",
     "ReminderStatus",
+    "RiskAssessment",
+    "RiskSchemeConfig",
     "RuleSet",
     "Sex",
+    "TimelineEntry",
+    "Transfusion",
+    "TreatmentPhase",
+    "TreatmentPlan",
     "Visibility",
+    "WbcUnit",
 ]

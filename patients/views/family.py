@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from patients import selectors
+from patients.clinical import selectors as clinical_selectors
 from portal.access import deny, get_patient_or_404
 from portal.models import AuditAction, AuditEvent, Role
 
@@ -33,7 +34,8 @@ def family_child(request, patient_id: int):
     if request.user.role != Role.FAMILY:
         raise deny(request.user, object_type="patient", object_id=patient_id)
     patient = get_patient_or_404(request.user, patient_id)
-    return render(request, "patients/family_child.html", {"patient": patient})
+    context = {"patient": patient, "family_timeline": clinical_selectors.family_timeline(request.user, patient)}
+    return render(request, "patients/family_child.html", context)
 
 
 @login_required

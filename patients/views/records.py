@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from patients import selectors, services
+from patients.clinical import selectors as clinical_selectors
 from patients.forms import BreakGlassForm, PatientForm
-from patients.models import Patient
+from patients.models import EntryKind, Patient
 from portal.access import can_edit_patient, can_view_patient, deny, get_patient_or_404
 from portal.concurrency import StaleEdit
 from portal.forms import add_validation_errors
@@ -39,7 +40,12 @@ def patient_detail(request, patient_id: int):
         get_patient_or_404(request.user, patient_id, audit=False)
         return redirect("patients:family_child", patient_id=patient_id)
     patient = get_patient_or_404(request.user, patient_id)
-    context = {"patient": patient, "can_edit": can_edit_patient(request.user, patient)}
+    context = {
+        "patient": patient,
+        "can_edit": can_edit_patient(request.user, patient),
+        "record": clinical_selectors.clinical_record(request.user, patient),
+        "kinds": EntryKind.choices,
+    }
     return render(request, "patients/patient_detail.html", context)
 
 

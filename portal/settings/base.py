@@ -280,6 +280,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {"RiskGroupEnum": "patients.models.risk.GROUP_CHOICES"},
 }
 
 # --- Security headers (strict everywhere; production adds HTTPS-only settings) ---------------

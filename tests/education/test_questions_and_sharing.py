@@ -68,7 +68,13 @@ def test_record_include_renders_open_questions(rf, clinician, patient):
         Context({"request": request, "patient": patient})
     )
     assert "Q1?" in html and f"/patients/{patient.pk}/send-page/" in html
-    assert AuditEvent.objects.filter(user=clinician, patient=patient, object_type="familyquestion").exists()
+
+
+def test_record_page_shows_open_questions_under_one_audited_read(clinician, clinician_client, patient):
+    FamilyQuestion.objects.create(patient=patient, created_by=FamilyLinkFactory(patient=patient).user, text="Q2?")
+    response = clinician_client.get(f"/patients/{patient.pk}/")
+    assert response.status_code == 200 and "Q2?" in response.content.decode()
+    assert AuditEvent.objects.filter(user=clinician, patient=patient, action="view").count() == 1
 
 
 def test_clinician_sends_page_family_is_notified(patient, clinician_client, family_user, other_patient):

@@ -103,8 +103,13 @@ def test_clinician_completes_closes_and_releases(plan, clinician_client, family_
     assert family_client.get(reverse("patients:care_plan", kwargs={"patient_id": plan.pk})).status_code == 404
 
 
-def test_recompute_button_uses_stored_exposures_until_the_record_provides_them(plan, clinician_client):
+def test_recompute_button_uses_the_clinical_record_exposures(plan, clinician, clinician_client):
+    """The button reads the exposures the clinical record derived, not a copy in the plan."""
+    from patients.clinical.services import save_manual_summary
+
     FollowUpItem.objects.filter(patient=plan).delete()
+    save_manual_summary(clinician, plan, {"therapy_end": END, "doxorubicin_mg_m2": 300})
+    FollowUpItem.objects.filter(patient=plan).delete()  # drop what the exposure change already made
     response = clinician_client.post(reverse("patients:care_plan_recompute", kwargs={"patient_id": plan.pk}))
     assert response.status_code == 302
     assert echo(plan).due_on == date(2021, 9, 1)

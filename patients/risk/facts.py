@@ -1,0 +1,43 @@
+"""One complete scenario the schemes decide on, knowing which of its values are assumed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .inputs import MRD_LABELS
+
+
+@dataclass(frozen=True)
+class Facts:
+    age_years: float
+    lineage: str
+    wbc_per_ul: float
+    cns_status: str
+    testicular: bool
+    steroid_pretreatment: bool
+    induction_failure: bool
+    genetics: tuple[tuple[str, str], ...]
+    mrd: dict = field(hash=False)  # timepoint -> % (a concrete value in this scenario)
+    assumed: frozenset = frozenset()  # names of facts that stand in for missing inputs
+    names: dict = field(default_factory=dict, hash=False, compare=False)  # marker code -> display name
+
+    def markers(self, classification: str) -> list[str]:
+        """Display names of the markers with this classification."""
+        return sorted(self.names.get(code, code) for code, cls in self.genetics if cls == classification)
+
+    def has_marker(self, codes) -> list[str]:
+        """Display names of the markers among `codes` that are present."""
+        present = {code for code, _ in self.genetics}
+        return sorted(self.names.get(code, code) for code in present & set(codes))
+
+    def note(self, text: str, *names: str) -> str:
+        """A reason sentence, flagged when it rests on an assumed (not yet known) input."""
+        if any(n in self.assumed for n in names):
+            return f"{text} (assumed)"
+        return text
+
+    def mrd_text(self, timepoint: str) -> str:
+        label = MRD_LABELS.get(timepoint, timepoint)
+        if f"mrd:{timepoint}" in self.assumed:
+            return f"{label} (not yet available)"
+        return f"{label} {self.mrd[timepoint]:g}%"

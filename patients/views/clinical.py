@@ -1,0 +1,283 @@
+"""Clinician pages of the clinical record: thin views over patients.clinical services and selectors.
+
+Every view resolves the child through get_patient_or_404 (404 + audit row for anyone else, POSTs
+included) and refuses family accounts with an audited 404; families read the timeline on their own
+page (views/family.py). Stale edits become a form error with status 409; bad input a 400 with
+field errors.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patients.clinical import selectors, services
+from patients.clinical.forms import (
+    DecisionForm,
+    DiagnosisForm,
+    ManualSummaryForm,
+    PhaseForm,
+    PlanForm,
+    entry_form_class,
+    entry_initial,
+)
+from patients.models import EntryKind, ManualTreatmentSummary, RiskAssessment, TreatmentPhase, TreatmentPlan
+from patients.risk import get_scheme
+from portal.access import deny, get_patient_or_404
+from portal.concurrency import StaleEdit
+from portal.forms import add_validation_errors
+from portal.models import Role
+
+
+def _patient(request, patient_id, *, edit: bool = False):
+    if request.user.role == Role.FAMILY:
+        raise deny(request.user, object_type="patient", object_id=patient_id)
+    # Reads are audited here; writes are audited by the service that performs them.
+    return get_patient_or_404(request.user, patient_id, edit=edit, audit=request.method == "GET")
+
+
+def _detail_url(patient, anchor: str = "") -> str:
+    return reverse("patients:detail", kwargs={"patient_id": patient.pk}) + (f"#{anchor}" if anchor else "")
+
+
+def _save(form, call) -> int | None:
+    """Run a service call for a valid form; put its errors on the form. Returns an error status or None."""
+    try:
+        call()
+    except StaleEdit as exc:
+        form.add_error(None, str(exc))
+        return 409
+    except ValidationError as exc:
+        add_validation_errors(form, exc)
+        return 400
+    return None
+
+
+def _form_page(request, patient, form, title, *, status=200, back=None, delete_url=None):
+    context = {
+        "patient": patient,
+        "form": form,
+        "title": title,
+        "back": back or _detail_url(patient),
+        "delete_url": delete_url,
+    }
+    return render(request, "patients/clinical/form_page.html", context, status=status)
+
+
+@login_required
+def diagnosis_edit(request, patient_id: int):
+    patient = _patient(request, patient_id, edit=True)
+    diagnosis = selectors.diagnosis_of(patient)
+    if request.method == "POST":
+        form = DiagnosisForm(request.POST, instance=diagnosis)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version", None)
+            status = _save(form, lambda: services.save_diagnosis(request.user, patient, data, version))
+            if status is None:
+                messages.success(request, _("Diagnosis saved. The risk assessment was updated."))
+                return redirect(_detail_url(patient, "diagnosis"))
+        else:
+            status = 400
+        return _form_page(request, patient, form, _("Diagnosis"), status=status)
+    form = DiagnosisForm(instance=diagnosis, initial={"version": diagnosis.version if diagnosis else None})
+    return _form_page(request, patient, form, _("Diagnosis"))
+
+
+@login_required
+def plan_edit(request, patient_id: int):
+    patient = _patient(request, patient_id, edit=True)
+    plan = TreatmentPlan.objects.filter(patient=patient).first()
+    if request.method == "POST":
+        form = PlanForm(request.POST, instance=plan)
+        status = 400
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version", None)
+            status = _save(form, lambda: services.save_plan(request.user, patient, data, version))
+            if status is None:
+                return redirect(_detail_url(patient, "treatment"))
+        return _form_page(request, patient, form, _("Treatment plan"), status=status)
+    form = PlanForm(instance=plan, initial={"version": plan.version if plan else None})
+    return _form_page(request, patient, form, _("Treatment plan"))
+
+
+def _phase_of(request, patient, phase_id) -> TreatmentPhase:
+    phase = TreatmentPhase.objects.filter(patient=patient, pk=phase_id).first()
+    if phase is None:
+        raise deny(request.user, patient=patient, object_type="treatmentphase", object_id=phase_id)
+    return phase
+
+
+@login_required
+def phase_edit(request, patient_id: int, phase_id: int | None = None):
+    patient = _patient(request, patient_id, edit=True)
+    phase = _phase_of(request, patient, phase_id) if phase_id else None
+    delete_url = (
+        reverse("patients:phase_delete", kwargs={"patient_id": patient.pk, "phase_id": phase.pk}) if phase else None
+    )
+    if request.method == "POST":
+        form = PhaseForm(request.POST, instance=TreatmentPhase.objects.get(pk=phase.pk) if phase else None)
+        status = 400
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version", None)
+            status = _save(
+                form,
+                lambda: services.save_phase(request.user, patient, data, phase=phase, expected_version=version),
+            )
+            if status is None:
+                return redirect(_detail_url(patient, "treatment"))
+        return _form_page(request, patient, form, _("Treatment phase"), status=status, delete_url=delete_url)
+    form = PhaseForm(instance=phase, initial={"version": phase.version if phase else None})
+    return _form_page(request, patient, form, _("Treatment phase"), delete_url=delete_url)
+
+
+@login_required
+@require_POST
+def phase_delete(request, patient_id: int, phase_id: int):
+    patient = _patient(request, patient_id, edit=True)
+    services.delete_phase(request.user, patient, _phase_of(request, patient, phase_id))
+    messages.success(request, _("Phase deleted."))
+    return redirect(_detail_url(patient, "treatment"))
+
+
+@login_required
+def timeline(request, patient_id: int):
+    patient = _patient(request, patient_id)
+    kind = request.GET.get("kind", "")
+    if kind and kind not in EntryKind.values:
+        kind = ""
+    entries = selectors.timeline(request.user, patient, kind=kind or None)
+    context = {"patient": patient, "entries": entries, "kind": kind, "kinds": EntryKind.choices}
+    return render(request, "patients/clinical/timeline.html", context)
+
+
+@login_required
+def entry_create(request, patient_id: int, kind: str):
+    if kind not in EntryKind.values:
+        raise Http404
+    patient = _patient(request, patient_id, edit=True)
+    form_class = entry_form_class(kind, patient)
+    title = _("Add: %(kind)s") % {"kind": EntryKind(kind).label}
+    back = reverse("patients:timeline", kwargs={"patient_id": patient.pk})
+    if request.method == "POST":
+        form = form_class(request.POST)
+        status = 400
+        if form.is_valid():
+            base = {n: form.cleaned_data.get(n) for n in form.base_names if n != "version"}
+            detail = {n: form.cleaned_data.get(n) for n in form.detail_names}
+            status = _save(form, lambda: services.save_entry(request.user, patient, base, detail, kind=kind))
+            if status is None:
+                messages.success(request, _("Entry added."))
+                return redirect(back)
+        return _form_page(request, patient, form, title, status=status, back=back)
+    return _form_page(request, patient, form_class(), title, back=back)
+
+
+def _entry_of(request, patient, entry_id):
+    entry = selectors.entry_for(request.user, patient, entry_id)
+    if entry is None:
+        raise deny(request.user, patient=patient, object_type="timelineentry", object_id=entry_id)
+    return entry
+
+
+@login_required
+def entry_edit(request, patient_id: int, entry_id: int):
+    patient = _patient(request, patient_id, edit=True)
+    entry = _entry_of(request, patient, entry_id)
+    form_class = entry_form_class(entry.kind, patient)
+    title = _("Edit: %(kind)s") % {"kind": entry.get_kind_display()}
+    back = reverse("patients:timeline", kwargs={"patient_id": patient.pk})
+    delete_url = reverse("patients:entry_delete", kwargs={"patient_id": patient.pk, "entry_id": entry.pk})
+    if request.method == "POST":
+        form = form_class(request.POST)
+        status = 400
+        if form.is_valid():
+            base = {n: form.cleaned_data.get(n) for n in form.base_names if n != "version"}
+            detail = {n: form.cleaned_data.get(n) for n in form.detail_names}
+            version = form.cleaned_data.get("version")
+            status = _save(
+                form,
+                lambda: services.save_entry(request.user, patient, base, detail, entry=entry, expected_version=version),
+            )
+            if status is None:
+                messages.success(request, _("Entry saved."))
+                return redirect(back)
+        return _form_page(request, patient, form, title, status=status, back=back, delete_url=delete_url)
+    form = form_class(initial=entry_initial(entry))
+    return _form_page(request, patient, form, title, back=back, delete_url=delete_url)
+
+
+@login_required
+@require_POST
+def entry_delete(request, patient_id: int, entry_id: int):
+    patient = _patient(request, patient_id, edit=True)
+    services.delete_entry(request.user, patient, _entry_of(request, patient, entry_id))
+    messages.success(request, _("Entry deleted."))
+    return redirect("patients:timeline", patient_id=patient.pk)
+
+
+@login_required
+@require_POST
+def risk_decide(request, patient_id: int, assessment_id: int):
+    patient = _patient(request, patient_id, edit=True)
+    assessment = RiskAssessment.objects.filter(patient=patient, pk=assessment_id).first()
+    if assessment is None:
+        raise deny(request.user, patient=patient, object_type="riskassessment", object_id=assessment_id)
+    form = DecisionForm(request.POST, groups=get_scheme(assessment.scheme).groups)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        status = _save(
+            form,
+            lambda: services.decide_risk(
+                request.user,
+                patient,
+                assessment.pk,
+                decision=data["decision"],
+                group=data.get("group", ""),
+                reason=data.get("reason", ""),
+            ),
+        )
+        if status is None:
+            messages.success(request, _("Risk decision recorded."))
+            return redirect(_detail_url(patient, "risk"))
+    return _form_page(
+        request, patient, form, _("Risk group decision"), status=status, back=_detail_url(patient, "risk")
+    )
+
+
+@login_required
+def manual_summary_edit(request, patient_id: int):
+    patient = _patient(request, patient_id, edit=True)
+    manual = ManualTreatmentSummary.objects.filter(patient=patient).first()
+    title = _("Treatment summary from another centre")
+    if request.method == "POST":
+        form = ManualSummaryForm(request.POST, instance=manual)
+        status = 400
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version", None)
+            status = _save(form, lambda: services.save_manual_summary(request.user, patient, data, version))
+            if status is None:
+                return redirect(_detail_url(patient, "exposures"))
+        return _form_page(request, patient, form, title, status=status)
+    form = ManualSummaryForm(instance=manual, initial={"version": manual.version if manual else None})
+    return _form_page(request, patient, form, title)
+
+
+@login_required
+def treatment_summary(request, patient_id: int):
+    """End-of-therapy treatment summary for a survivorship clinic; laid out for printing."""
+    patient = get_patient_or_404(request.user, patient_id, audit=False)
+    if request.user.role == Role.FAMILY:
+        raise deny(request.user, patient=patient, object_type="treatment_summary", object_id=patient_id)
+    summary = selectors.treatment_summary(request.user, patient)
+    return render(request, "patients/clinical/treatment_summary.html", {"patient": patient, "s": summary})

@@ -57,7 +57,7 @@ format: install-dev
 	$(PY) -m ruff format .
 
 bench: install-dev
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/test-services $(PY) -m pytest benchmarks -p no:randomly --benchmark-only $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/test-services $(PY) -m pytest benchmarks -o testpaths=benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)
 
 ## Recompile Spanish translations after editing locale/es/LC_MESSAGES/django.po
 messages: install-dev

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
+from patients.services import EDITABLE_FIELDS
 from portal import audit
 from portal.admin_base import CLINICIAN_ONLY, FAMILY_ONLY, AuditedModelAdmin, RoleLimitedChoiceMessages
 from portal.concurrency import StaleEdit, save_versioned
@@ -42,16 +43,7 @@ class PatientAdminForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = (
-            "mrn",
-            "given_name",
-            "family_name",
-            "preferred_name",
-            "date_of_birth",
-            "sex",
-            "preferred_language",
-            "status",
-        )
+        fields = EDITABLE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

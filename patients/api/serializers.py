@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from patients.models import Patient
+from patients.services import EDITABLE_FIELDS
 
 
 class PatientSerializer(serializers.ModelSerializer):
@@ -8,16 +9,5 @@ class PatientSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Patient
-        fields = [
-            "id",
-            "mrn",
-            "given_name",
-            "family_name",
-            "preferred_name",
-            "date_of_birth",
-            "sex",
-            "preferred_language",
-            "status",
-            "version",
-        ]
+        fields = ["id", *EDITABLE_FIELDS, "version"]
         read_only_fields = ["id"]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from patients.models import CalendarFeedToken, CarePlan, FollowUpItem, FollowUpStatus, Patient, Visibility
 from portal import audit
-from portal.access import family_view, visible_entries, visible_patients
+from portal.access import (
+    active_family_links,
+    family_entry_q,
+    family_view_for_link,
+    is_family_user,
+    visible_entries,
+)
 from portal.models import AuditAction
 
 
@@ -32,16 +38,22 @@ def family_follow_ups(user, patient: Patient) -> list[FollowUpItem]:
 
 
 def feed_items(token: CalendarFeedToken) -> list[FollowUpItem]:
-    """Open items of every child the token's owner may see today, each audited as an export."""
+    """Open, released items of every child the token's owner may see today, audited as an export.
+
+    Family accounts only (tokens are created from the family reminder settings): one query for the
+    allowed links, one for the items of all their children, whatever the number of children.
+    """
     user = token.user
-    items = []
-    children = list(visible_patients(user).order_by("id"))
-    for child in children:  # a family follows one or a few children; one query per child
-        view = family_view(user, child)
-        if view is None:
-            continue
-        items += list(care_plan_items(user, child).filter(status=FollowUpStatus.OPEN))
-    audit.record_many(user, AuditAction.EXPORT, children, object_type="calendar_feed")
+    if not is_family_user(user):
+        return []
+    links = list(active_family_links(user).select_related("patient").order_by("patient_id"))
+    if not links:
+        return []
+    visible = Q()
+    for link in links:  # builds the filter in Python; no query per child
+        visible |= Q(patient_id=link.patient_id) & family_entry_q(family_view_for_link(link))
+    items = list(FollowUpItem.objects.filter(visible, status=FollowUpStatus.OPEN).order_by("due_on", "slot", "id"))
+    audit.record_many(user, AuditAction.EXPORT, [link.patient for link in links], object_type="calendar_feed")
     token.last_used_at = timezone.now()
     token.save(update_fields=["last_used_at"])
     return items

@@ -252,6 +252,25 @@ def test_calendar_feed_is_secret_revocable_and_neutral(plan, family_user, client
     assert CalendarFeedToken.objects.filter(user=family_user, revoked_at__isnull=True).count() == 0
 
 
+def test_calendar_feed_queries_do_not_grow_with_children(plan, clinician, family_user, client):
+    """A parent of several children: the feed reads all their items in a fixed number of queries."""
+    from patients.reminders import feeds
+
+    url = f"/calendar/{feeds.create_feed(family_user).token}.ics"
+    with CaptureQueriesContext(connection) as one_child:
+        body_one = client.get(url).content.decode()
+    sibling = PatientFactory(date_of_birth=date(2012, 5, 1))
+    FamilyLinkFactory(patient=sibling, user=family_user)
+    CareTeamMembershipFactory(patient=sibling, clinician=clinician)
+    with at(END):
+        plan_services.recompute_care_plan(sibling, high_anthracycline_summary(END))
+        plan_services.release_plan(clinician, sibling)
+    with CaptureQueriesContext(connection) as two_children:
+        body_two = client.get(url).content.decode()
+    assert len(two_children.captured_queries) == len(one_child.captured_queries)
+    assert body_two.count("BEGIN:VEVENT") > body_one.count("BEGIN:VEVENT")
+
+
 def test_item_done_before_sweep_gets_no_reminder(plan, clinician):
     with at(ECHO_DUE - timedelta(days=3)):
         for item in due_on_echo_day(plan):

@@ -183,7 +183,8 @@ def return_to_draft(user, page: Page, note: str = "") -> Page:
 
 def editors_since_last_review(page: Page) -> set[int]:
     """Who wrote the content now under review: the author and everyone who edited since the last approval."""
-    last_review = page.revisions.filter(kind__in=[Kind.APPROVED, Kind.IMPORTED]).aggregate(n=Max("number"))["n"] or 0
+    reviewed = [Kind.APPROVED, Kind.REVISION_APPROVED, Kind.IMPORTED]
+    last_review = page.revisions.filter(kind__in=reviewed).aggregate(n=Max("number"))["n"] or 0
     editors = set(
         page.revisions.filter(number__gt=last_review, kind__in=[Kind.CREATED, Kind.EDITED])
         .exclude(user__isnull=True)
@@ -370,11 +371,10 @@ def approve_revision(
         raise ValidationError(
             _("A revision is published as soon as it is approved and cannot be scheduled; approve it when it is due.")
         )
-    _require_editor(user)
-    if user.pk in working_copy_editors(page):
-        raise ValidationError(_("You wrote or edited this revision, so someone else must review it."))
 
     def step(current, copy):
+        if user.pk in working_copy_editors(current):  # checked under the page lock
+            raise ValidationError(_("You wrote or edited this revision, so someone else must review it."))
         today = timezone.localdate()
         for name in REVISION_FIELDS:
             setattr(current, name, getattr(copy, name))

@@ -54,6 +54,10 @@ def _diff_fields(content) -> dict[str, str]:
     }
 
 
+def _topic_names(content) -> str:
+    return "\n".join(sorted(t.name for t in content.topics.all()))
+
+
 def _preview(form):
     body = form.data.get("body", "")
     language = form.data.get("language") or getattr(getattr(form.instance, "page", None), "language", "en")
@@ -146,7 +150,10 @@ def editor_page(request, page_id: int):
     shown = revision or page  # the preview shows the working copy when there is one
     revision_changes = None
     if revision is not None:
-        revision_changes = diffing.diff_fields(_diff_fields(page), _diff_fields(revision))
+        revision_changes = diffing.diff_fields(
+            {**_diff_fields(page), "topics": _topic_names(page)},
+            {**_diff_fields(revision), "topics": _topic_names(revision)},
+        )
     return render(
         request,
         "education/editor/page.html",

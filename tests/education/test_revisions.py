@@ -13,6 +13,7 @@ from education import selectors, services
 from education.content_loader import load_content
 from education.models import Page, PageRevision, PageWorkingCopy
 from portal.concurrency import StaleEdit
+from portal.models import Notification
 from tests.conftest import signed_in_client
 from tests.education.factories import PageFactory, TopicFactory
 from tests.factories import EditorFactory
@@ -56,6 +57,8 @@ def test_live_page_keeps_serving_old_content_until_approval_then_swaps_with_hist
     writer, reviewer = EditorFactory(), EditorFactory()
     page = _revise(page, writer)
     services.submit_revision(writer, page)
+    asked = set(Notification.objects.filter(kind="education_review_request").values_list("user_id", flat=True))
+    assert reviewer.pk in asked and writer.pk not in asked and page.author_id not in asked
 
     for client in (family_client, clinician_client):
         for url in ("/learn/en/central-line-care/", "/learn/en/central-line-care/print/", "/learn/"):

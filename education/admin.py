@@ -3,7 +3,16 @@
 
 from django.contrib import admin
 
-from education.models import CuratedQuestion, FamilyQuestion, Page, PageRevision, PageShare, QuestionSet, Topic
+from education.models import (
+    CuratedQuestion,
+    FamilyQuestion,
+    Page,
+    PageRevision,
+    PageShare,
+    PageWorkingCopy,
+    QuestionSet,
+    Topic,
+)
 from portal.admin_base import AuditedModelAdmin
 
 
@@ -73,6 +82,21 @@ class PageRevisionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PageWorkingCopy)
+class PageWorkingCopyAdmin(admin.ModelAdmin):
+    """Read-only: revisions are written and reviewed in the editors' workspace, where the rules hold."""
+
+    list_display = ["page", "state", "started_by", "started_at", "updated_at"]
+    list_filter = ["state"]
+    readonly_fields = [f.name for f in PageWorkingCopy._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

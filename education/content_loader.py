@@ -19,7 +19,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from education.models import CuratedQuestion, Page, PageRevision, PageStatus, QuestionSet, Topic
+from education.models import CuratedQuestion, Page, PageRevision, PageStatus, PageWorkingCopy, QuestionSet, Topic
 from education.services import next_review_due
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -105,7 +105,11 @@ def _load_page(path: Path, language: str, topics: dict[str, Topic], report: Load
     page = Page.objects.filter(language=language, slug=meta["slug"]).first()
     if page is not None:
         untouched = (
-            page.imported_hash and _page_hash(page) == page.imported_hash and page.status == PageStatus.PUBLISHED
+            page.imported_hash
+            and _page_hash(page) == page.imported_hash
+            and page.status == PageStatus.PUBLISHED
+            # An editor is revising it: refreshing the live text now would be overwritten on approval.
+            and not PageWorkingCopy.objects.filter(page=page).exists()
         )
         if not untouched or page.imported_hash == new_hash:
             report.kept.append(key)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from education import vocabulary
-from education.models import Page, Topic
+from education.models import Page, PageWorkingCopy, Topic
 
 
 class PageForm(forms.ModelForm):
@@ -41,6 +41,21 @@ class PageForm(forms.ModelForm):
             "relevance_tags",
             "publish_at",
         ]
+        widgets = {"body": forms.Textarea(attrs={"rows": 20}), "sources": forms.Textarea(attrs={"rows": 4})}
+
+
+class RevisionForm(forms.ModelForm):
+    """The working copy of a published page: its text, sources, topics and tags (not its slug or audience)."""
+
+    relevance_tags = PageForm.base_fields["relevance_tags"]
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"), queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = PageWorkingCopy
+        fields = ["title", "summary", "body", "sources", "topics", "relevance_tags"]
         widgets = {"body": forms.Textarea(attrs={"rows": 20}), "sources": forms.Textarea(attrs={"rows": 4})}
 
 

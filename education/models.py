@@ -2,12 +2,13 @@
 
 A page moves draft → in review → published → archived (education/services.py holds the rules;
 the database refuses a published page without a review date, or one reviewed by its author).
+A published page is revised through a PageWorkingCopy, so families keep reading the approved text.
 Families read pages only through education/selectors.py. Family questions are patient data and
 are read and written only through portal.access and the audit trail.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -140,6 +141,58 @@ class Page(models.Model):
     def review_overdue(self) -> bool:
         return self.next_review_due is not None and self.next_review_due < timezone.localdate()
 
+    @property
+    def pending_revision(self) -> "PageWorkingCopy | None":
+        try:
+            return self.working_copy
+        except ObjectDoesNotExist:
+            return None
+
+
+class PageWorkingCopy(models.Model):
+    """A revision of a published page being written or reviewed; the live Page row is untouched.
+
+    Why a separate table rather than draft_* columns on Page: every reader query (library,
+    full-text search vector, "for you now", related pages) reads Page's own columns, so text kept
+    here cannot reach families or clinicians by construction — no reader query joins this table.
+    The one-to-one key allows at most one pending revision per page; approval copies the fields
+    onto the page and deletes this row in one transaction. Slug, language, translation key and
+    audience identify the page and who it is for, so a revision does not change them (reopen does).
+    Stale edits are refused through the page's `version`, which every revision step bumps.
+    """
+
+    class State(models.TextChoices):
+        EDITING = "editing", _("Being edited")
+        IN_REVIEW = "in_review", _("In review")
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="working_copy")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.EDITING)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=400)
+    body = models.TextField(_("body (Markdown)"))
+    body_html = models.TextField(editable=False, default="")
+    sources = models.TextField(_("sources"), blank=True, help_text=_("One source per line."))
+    topics = models.ManyToManyField(Topic, related_name="+", blank=True, verbose_name=_("topics"))
+    relevance_tags = models.JSONField(
+        _("relevance tags"), default=list, blank=True, validators=[validate_relevance_tags]
+    )
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"working copy of page {self.page_id}"
+
+    def save(self, *args, **kwargs):
+        from education.rendering import render_markdown
+
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    @property
+    def source_list(self) -> list[str]:
+        return [line.strip() for line in self.sources.splitlines() if line.strip()]
+
 
 class PageRevision(models.Model):
     """Append-only history: a snapshot of the content at every edit and workflow step."""
@@ -154,10 +207,16 @@ class PageRevision(models.Model):
         REOPENED = "reopened", _("Reopened for editing")
         ARCHIVED = "archived", _("Archived")
         IMPORTED = "imported", _("Loaded from starter content")
+        REVISION_STARTED = "rev_started", _("Revision started")
+        REVISION_EDITED = "rev_edited", _("Revision edited")
+        REVISION_SUBMITTED = "rev_submitted", _("Revision submitted for review")
+        REVISION_RETURNED = "rev_returned", _("Revision returned for changes")
+        REVISION_APPROVED = "rev_approved", _("Revision approved and published")
+        REVISION_DISCARDED = "rev_discarded", _("Revision discarded")
 
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
     title = models.CharField(max_length=200)
@@ -172,6 +231,22 @@ class PageRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page_id} r{self.number} {self.kind}"
+
+    @property
+    def is_working_copy(self) -> bool:
+        """A snapshot of a revision's working copy, not of the content the page showed at the time."""
+        return self.kind in WORKING_COPY_KINDS
+
+
+WORKING_COPY_KINDS = frozenset(
+    {
+        PageRevision.Kind.REVISION_STARTED,
+        PageRevision.Kind.REVISION_EDITED,
+        PageRevision.Kind.REVISION_SUBMITTED,
+        PageRevision.Kind.REVISION_RETURNED,
+        PageRevision.Kind.REVISION_DISCARDED,
+    }
+)
 
 
 class PageShare(models.Model):

@@ -3,7 +3,8 @@
 Who sees which pages: families (and the patient's own account) read live pages for families and
 teens; clinicians read every live page; drafts are only ever shown in the editors' workspace.
 "Live" is decided at query time (published and publish_at reached), so a scheduled page goes
-live on the minute without waiting for a job. With EDUCATION_HIDE_OVERDUE_PAGES a page past its
+live on the minute without waiting for a job. A pending revision's text (PageWorkingCopy) is
+never read here: reader queries touch only Page's own columns. With EDUCATION_HIDE_OVERDUE_PAGES a page past its
 review date is hidden from families until it is reviewed again.
 """
 
@@ -210,7 +211,7 @@ def open_questions_for_record(user, patient) -> list[FamilyQuestion]:
 
 
 def editor_pages(filter_by: str = "", query: str = "") -> QuerySet[Page]:
-    qs = Page.objects.select_related("author", "reviewer").order_by("title", "language")
+    qs = Page.objects.select_related("author", "reviewer", "working_copy").order_by("title", "language")
     today = timezone.localdate()
     if filter_by in PageStatus.values:
         qs = qs.filter(status=filter_by)
@@ -219,6 +220,8 @@ def editor_pages(filter_by: str = "", query: str = "") -> QuerySet[Page]:
         qs = qs.filter(status=PageStatus.PUBLISHED, next_review_due__lte=horizon).order_by("next_review_due")
     elif filter_by == "scheduled":
         qs = qs.filter(status=PageStatus.PUBLISHED, publish_at__gt=timezone.now())
+    elif filter_by == "revision":
+        qs = qs.filter(working_copy__isnull=False)
     if query:
         qs = qs.filter(Q(title__icontains=query) | Q(slug__icontains=query))
     return qs

@@ -7,6 +7,13 @@ Workflow (draft → in review → published → archived):
 * approval stamps reviewed-on and next-review-due (EDUCATION_REVIEW_INTERVAL_MONTHS, default 24);
   a later periodic review confirms a published page without changing it;
 * every step leaves a PageRevision snapshot, so the history and diffs are complete.
+
+Revisions of a published page (start → edit → submit → approve, or return / discard): the
+changes are written in a PageWorkingCopy while families keep reading the live page; the same
+review rules apply, and approval swaps the content in atomically. A revision is published the
+moment it is approved: scheduled publishing (publish_at) is decided at query time on the live
+row, which cannot hold two versions of the text, so scheduling a revision would need a separate
+swap job — not built; `approve_revision` refuses a publish_at instead of ignoring it.
 """
 
 from __future__ import annotations
@@ -30,12 +37,15 @@ from education.models import (
     PageRevision,
     PageShare,
     PageStatus,
+    PageWorkingCopy,
 )
 from portal import audit
 from portal.concurrency import StaleEdit, save_versioned
 from portal.models import AuditAction, Notification, Role, User
 
 CONTENT_FIELDS = ["title", "slug", "language", "translation_key", "summary", "body", "sources", "audience"]
+# What a revision of a published page may change (identity and audience stay; see PageWorkingCopy).
+REVISION_FIELDS = ["title", "summary", "body", "sources", "relevance_tags"]
 Kind = PageRevision.Kind
 
 
@@ -58,18 +68,20 @@ def _require_editor(user) -> None:
         raise PermissionDenied
 
 
-def _snapshot(page: Page, kind: str, user=None, note: str = "") -> PageRevision:
-    last = page.revisions.aggregate(n=Max("number"))["n"] or 0
+def _snapshot(page: Page, kind: str, user=None, note: str = "", content=None) -> PageRevision:
+    """Record a step; `content` is what the snapshot holds (the page itself, or its working copy)."""
+    content = content if content is not None else page
+    last = PageRevision.objects.filter(page_id=page.pk).aggregate(n=Max("number"))["n"] or 0
     return PageRevision.objects.create(
         page=page,
         number=last + 1,
         kind=kind,
         user=user,
         note=note[:500],
-        title=page.title,
-        summary=page.summary,
-        body=page.body,
-        relevance_tags=list(page.relevance_tags),
+        title=content.title,
+        summary=content.summary,
+        body=content.body,
+        relevance_tags=list(content.relevance_tags),
     )
 
 
@@ -150,7 +162,12 @@ def _transition(user, page: Page, allowed_from: set[str], to: str, kind: str, no
 def submit_for_review(user, page: Page, note: str = "") -> Page:
     """Draft → in review; every other active editor is told a page is waiting for a reviewer."""
     page = _transition(user, page, {PageStatus.DRAFT}, PageStatus.IN_REVIEW, Kind.SUBMITTED, note)
-    reviewers = User.objects.filter(role=Role.EDITOR, is_active=True).exclude(pk__in=editors_since_last_review(page))
+    _notify_reviewers(page, editors_since_last_review(page))
+    return page
+
+
+def _notify_reviewers(page: Page, exclude: set[int]) -> None:
+    reviewers = User.objects.filter(role=Role.EDITOR, is_active=True).exclude(pk__in=exclude)
     link = reverse("education:editor_page", kwargs={"page_id": page.pk})
     Notification.objects.bulk_create(
         [
@@ -158,7 +175,6 @@ def submit_for_review(user, page: Page, note: str = "") -> Page:
             for r in reviewers
         ]
     )
-    return page
 
 
 def return_to_draft(user, page: Page, note: str = "") -> Page:
@@ -167,7 +183,8 @@ def return_to_draft(user, page: Page, note: str = "") -> Page:
 
 def editors_since_last_review(page: Page) -> set[int]:
     """Who wrote the content now under review: the author and everyone who edited since the last approval."""
-    last_review = page.revisions.filter(kind__in=[Kind.APPROVED, Kind.IMPORTED]).aggregate(n=Max("number"))["n"] or 0
+    reviewed = [Kind.APPROVED, Kind.REVISION_APPROVED, Kind.IMPORTED]
+    last_review = page.revisions.filter(kind__in=reviewed).aggregate(n=Max("number"))["n"] or 0
     editors = set(
         page.revisions.filter(number__gt=last_review, kind__in=[Kind.CREATED, Kind.EDITED])
         .exclude(user__isnull=True)
@@ -223,19 +240,169 @@ def confirm_review(user, page: Page, note: str = "") -> Page:
 
 
 def reopen(user, page: Page, note: str = "") -> Page:
-    """Take a published or archived page back to draft (families stop seeing it until it is approved again)."""
+    """Take a published or archived page back to draft (families stop seeing it until it is approved again).
+
+    Refused while a revision is pending: finish or discard it first, so no work is silently lost.
+    """
+    if PageWorkingCopy.objects.filter(page_id=page.pk).exists():
+        raise ValidationError(_("This page has a revision in progress: approve or discard it first."))
     return _transition(user, page, {PageStatus.PUBLISHED, PageStatus.ARCHIVED}, PageStatus.DRAFT, Kind.REOPENED, note)
 
 
 def archive(user, page: Page, note: str = "") -> Page:
-    return _transition(
-        user,
-        page,
-        {PageStatus.DRAFT, PageStatus.IN_REVIEW, PageStatus.PUBLISHED},
-        PageStatus.ARCHIVED,
-        Kind.ARCHIVED,
-        note,
+    """Take a page out of use; a pending revision is discarded with it (kept in the history)."""
+    _require_editor(user)
+    with transaction.atomic():
+        _locked(page)  # page first, then its working copy: the same lock order as every revision step
+        copy = PageWorkingCopy.objects.select_for_update().filter(page_id=page.pk).first()
+        if copy is not None:
+            _snapshot(page, Kind.REVISION_DISCARDED, user, _("Discarded when the page was archived."), content=copy)
+            copy.delete()
+        return _transition(
+            user,
+            page,
+            {PageStatus.DRAFT, PageStatus.IN_REVIEW, PageStatus.PUBLISHED},
+            PageStatus.ARCHIVED,
+            Kind.ARCHIVED,
+            note,
+        )
+
+
+# --- Revisions of a published page -----------------------------------------------------------------
+
+
+def working_copy_editors(page: Page) -> set[int]:
+    """Who may not review the pending revision: the page's author and everyone who started or edited it."""
+    started = (
+        page.revisions.filter(kind=Kind.REVISION_STARTED).order_by("-number").values_list("number", flat=True).first()
     )
+    editors = set()
+    if started is not None:
+        editors = set(
+            page.revisions.filter(number__gte=started, kind__in=[Kind.REVISION_STARTED, Kind.REVISION_EDITED])
+            .exclude(user__isnull=True)
+            .values_list("user_id", flat=True)
+        )
+    if page.author_id:
+        editors.add(page.author_id)
+    return editors
+
+
+def _revision_step(user, page: Page, states: set[str] | None, step, expected_version: int | None = None):
+    """Lock the page, check the working copy's state (None: there must be none), run `step`, bump the version."""
+    _require_editor(user)
+    with transaction.atomic():
+        current = _locked(page)
+        if expected_version is not None and current.version != expected_version:
+            raise StaleEdit()
+        if current.status != PageStatus.PUBLISHED:
+            raise ValidationError(_("Only a published page can be revised; edit the draft instead."))
+        copy = PageWorkingCopy.objects.select_for_update().filter(page=current).first()
+        if states is None and copy is not None:
+            raise ValidationError(_("This page already has a revision in progress."))
+        if states is not None and (copy is None or copy.state not in states):
+            raise ValidationError(_("That step is not possible for this revision now."))
+        result = step(current, copy)
+        Page.objects.filter(pk=current.pk).update(version=current.version + 1)
+    page.refresh_from_db()
+    return result
+
+
+def start_revision(user, page: Page, note: str = "") -> PageWorkingCopy:
+    """Open a working copy of a published page's content; the live page stays as it is."""
+
+    def step(current, _copy):
+        copy = PageWorkingCopy(page=current, started_by=user, **{f: getattr(current, f) for f in REVISION_FIELDS})
+        copy.relevance_tags = list(current.relevance_tags)
+        copy.save()
+        copy.topics.set(current.topics.all())
+        _snapshot(current, Kind.REVISION_STARTED, user, note, content=copy)
+        return copy
+
+    return _revision_step(user, page, None, step)
+
+
+def update_revision(user, page: Page, data: dict, topics, expected_version: int) -> PageWorkingCopy:
+    """Change the working copy (only while it is being edited). Refuses a stale edit (StaleEdit)."""
+
+    def step(current, copy):
+        for name in REVISION_FIELDS:
+            if name in data:
+                setattr(copy, name, data[name])
+        copy.full_clean(exclude=["page", "started_by", "topics"])
+        copy.save()
+        copy.topics.set(topics)
+        _snapshot(current, Kind.REVISION_EDITED, user, content=copy)
+        return copy
+
+    return _revision_step(user, page, {PageWorkingCopy.State.EDITING}, step, expected_version)
+
+
+def submit_revision(user, page: Page, note: str = "") -> PageWorkingCopy:
+    def step(current, copy):
+        copy.state = PageWorkingCopy.State.IN_REVIEW
+        copy.save(update_fields=["state", "body_html", "updated_at"])
+        _snapshot(current, Kind.REVISION_SUBMITTED, user, note, content=copy)
+        return copy
+
+    copy = _revision_step(user, page, {PageWorkingCopy.State.EDITING}, step)
+    _notify_reviewers(page, working_copy_editors(page))
+    return copy
+
+
+def return_revision(user, page: Page, note: str = "") -> PageWorkingCopy:
+    def step(current, copy):
+        copy.state = PageWorkingCopy.State.EDITING
+        copy.save(update_fields=["state", "body_html", "updated_at"])
+        _snapshot(current, Kind.REVISION_RETURNED, user, note, content=copy)
+        return copy
+
+    return _revision_step(user, page, {PageWorkingCopy.State.IN_REVIEW}, step)
+
+
+def approve_revision(
+    user, page: Page, *, note: str = "", publish_at: datetime | None = None, expected_version: int | None = None
+) -> Page:
+    """Review passed: the working copy replaces the live content now, in one transaction.
+
+    `expected_version` (the version the reviewer saw) refuses approving text changed meanwhile.
+    """
+    if publish_at is not None:
+        raise ValidationError(
+            _("A revision is published as soon as it is approved and cannot be scheduled; approve it when it is due.")
+        )
+
+    def step(current, copy):
+        if user.pk in working_copy_editors(current):  # checked under the page lock
+            raise ValidationError(_("You wrote or edited this revision, so someone else must review it."))
+        today = timezone.localdate()
+        for name in REVISION_FIELDS:
+            setattr(current, name, getattr(copy, name))
+        current.relevance_tags = list(copy.relevance_tags)
+        current.reviewer = user
+        current.reviewed_on = today
+        current.next_review_due = next_review_due(today)
+        current.save(
+            update_fields=[*REVISION_FIELDS, "body_html", "reviewer", "reviewed_on", "next_review_due", "updated_at"]
+        )
+        current.topics.set(copy.topics.all())
+        copy.delete()
+        _snapshot(current, Kind.REVISION_APPROVED, user, note)
+        return current
+
+    _revision_step(user, page, {PageWorkingCopy.State.IN_REVIEW}, step, expected_version)
+    return page
+
+
+def discard_revision(user, page: Page, note: str = "") -> Page:
+    """Drop the working copy; the live page is not touched. Its text stays in the history."""
+
+    def step(current, copy):
+        _snapshot(current, Kind.REVISION_DISCARDED, user, note, content=copy)
+        copy.delete()
+
+    _revision_step(user, page, {PageWorkingCopy.State.EDITING, PageWorkingCopy.State.IN_REVIEW}, step)
+    return page
 
 
 # --- Review reminders (Celery beat) ---------------------------------------------------------------
@@ -344,14 +511,20 @@ __all__ = [
     "StaleEdit",
     "add_question",
     "approve",
+    "approve_revision",
     "archive",
     "confirm_review",
     "create_page",
+    "discard_revision",
     "notify_review_due",
     "reopen",
+    "return_revision",
     "return_to_draft",
     "set_answered",
     "share_page",
+    "start_revision",
     "submit_for_review",
+    "submit_revision",
     "update_page",
+    "update_revision",
 ]

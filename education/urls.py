@@ -25,6 +25,7 @@ urlpatterns = [
     path("editor/pages/new/", editor.page_create, name="page_create"),
     path("editor/pages/<int:page_id>/", editor.editor_page, name="editor_page"),
     path("editor/pages/<int:page_id>/edit/", editor.page_edit, name="page_edit"),
+    path("editor/pages/<int:page_id>/revision/edit/", editor.revision_edit, name="revision_edit"),
     path("editor/pages/<int:page_id>/history/", editor.page_history, name="page_history"),
     path("editor/pages/<int:page_id>/revisions/<int:revision_id>/", editor.revision_diff, name="revision_diff"),
     path("editor/pages/<int:page_id>/<slug:action>/", editor.page_action, name="page_action"),

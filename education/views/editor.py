@@ -7,11 +7,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from education import diffing, readability, selectors, services
-from education.forms import PageForm, ReviewForm
-from education.models import Page, PageRevision, PageStatus
+from education.forms import PageForm, ReviewForm, RevisionForm
+from education.models import WORKING_COPY_KINDS, Page, PageRevision, PageStatus, PageWorkingCopy
 from education.rendering import plain_text, render_markdown
 from portal.concurrency import StaleEdit
 from portal.forms import add_validation_errors
@@ -33,6 +34,7 @@ def editor_dashboard(request):
         *PageStatus.choices,
         ("review", _("Review due")),
         ("scheduled", _("Scheduled")),
+        ("revision", _("Pending revision")),
     ]
     return render(
         request,
@@ -41,9 +43,24 @@ def editor_dashboard(request):
     )
 
 
+def _diff_fields(content) -> dict[str, str]:
+    if content is None:
+        return {"title": "", "summary": "", "body": "", "relevance_tags": ""}
+    return {
+        "title": content.title,
+        "summary": content.summary,
+        "body": content.body,
+        "relevance_tags": "\n".join(sorted(content.relevance_tags)),
+    }
+
+
+def _topic_names(content) -> str:
+    return "\n".join(sorted(t.name for t in content.topics.all()))
+
+
 def _preview(form):
     body = form.data.get("body", "")
-    language = form.data.get("language", "en")
+    language = form.data.get("language") or getattr(getattr(form.instance, "page", None), "language", "en")
     return {"preview_html": render_markdown(body), "score": readability.score(plain_text(body), language)}
 
 
@@ -122,14 +139,31 @@ def page_edit(request, page_id: int):
 def editor_page(request, page_id: int):
     """A page as the editor sees it: status, review dates, readability, preview and workflow buttons."""
     _editor(request)
-    page = get_object_or_404(Page.objects.select_related("author", "reviewer").prefetch_related("topics"), pk=page_id)
+    page = get_object_or_404(
+        Page.objects.select_related("author", "reviewer", "working_copy__started_by").prefetch_related(
+            "topics", "working_copy__topics"
+        ),
+        pk=page_id,
+    )
     may_review = request.user.pk not in services.editors_since_last_review(page)
+    revision = page.pending_revision
+    shown = revision or page  # the preview shows the working copy when there is one
+    revision_changes = None
+    if revision is not None:
+        revision_changes = diffing.diff_fields(
+            {**_diff_fields(page), "topics": _topic_names(page)},
+            {**_diff_fields(revision), "topics": _topic_names(revision)},
+        )
     return render(
         request,
         "education/editor/page.html",
         {
             "page": page,
-            "score": readability.score(plain_text(page.body), page.language),
+            "revision": revision,
+            "shown": shown,
+            "revision_changes": revision_changes,
+            "may_review_revision": revision is not None and request.user.pk not in services.working_copy_editors(page),
+            "score": readability.score(plain_text(shown.body), page.language),
             "review_form": ReviewForm(),
             "may_review": may_review,
             "revisions": page.revisions.select_related("user")[:5],
@@ -145,6 +179,18 @@ ACTIONS = {
     "confirm_review": services.confirm_review,
     "reopen": services.reopen,
     "archive": services.archive,
+    "start_revision": services.start_revision,
+    "submit_revision": services.submit_revision,
+    "return_revision": services.return_revision,
+    "approve_revision": services.approve_revision,
+    "discard_revision": services.discard_revision,
+}
+REVISION_MESSAGES = {
+    "start_revision": gettext_lazy("Revision started. Families keep seeing the published page until it is approved."),
+    "submit_revision": gettext_lazy("Revision submitted for review."),
+    "return_revision": gettext_lazy("Revision returned for changes."),
+    "approve_revision": gettext_lazy("Revision approved: families now see the new content."),
+    "discard_revision": gettext_lazy("Revision discarded. The published page is unchanged."),
 }
 
 
@@ -158,15 +204,58 @@ def page_action(request, page_id: int, action: str):
     form = ReviewForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     kwargs = {"note": note}
-    if action == "approve" and form.is_valid() and form.cleaned_data.get("publish_at"):
+    if action in ("approve", "approve_revision") and form.is_valid() and form.cleaned_data.get("publish_at"):
         kwargs["publish_at"] = form.cleaned_data["publish_at"]
+    if action == "approve_revision" and str(request.POST.get("version", "")).isdigit():
+        kwargs["expected_version"] = int(request.POST["version"])
     try:
         ACTIONS[action](request.user, page, **kwargs)
+    except StaleEdit as exc:
+        messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Done: the page is now %(status)s.") % {"status": page.get_status_display()})
+        if action in REVISION_MESSAGES:
+            messages.success(request, REVISION_MESSAGES[action])
+            if action == "start_revision":
+                return redirect("education:revision_edit", page_id=page.pk)
+        else:
+            messages.success(request, _("Done: the page is now %(status)s.") % {"status": page.get_status_display()})
     return redirect("education:editor_page", page_id=page.pk)
+
+
+@login_required
+def revision_edit(request, page_id: int):
+    """Edit the working copy of a published page; the live page is not touched until approval."""
+    _editor(request)
+    page = get_object_or_404(Page, pk=page_id)
+    revision = PageWorkingCopy.objects.filter(page=page).first()
+    if revision is None or revision.state != PageWorkingCopy.State.EDITING:
+        messages.warning(request, _("There is no revision being edited for this page."))
+        return redirect("education:editor_page", page_id=page.pk)
+    form = RevisionForm(request.POST or None, instance=revision, initial={"version": page.version})
+    context = {"form": form, "page": page, "revision": revision}
+    status = 200
+    if request.method == "POST":
+        if "preview" in request.POST:
+            context.update(_preview(form))
+        elif form.is_valid():
+            data = dict(form.cleaned_data)
+            topics = data.pop("topics")
+            expected = data.pop("version") or 0
+            try:
+                services.update_revision(request.user, page, data, topics, expected)
+            except StaleEdit as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            except ValidationError as exc:
+                add_validation_errors(form, exc)
+            else:
+                messages.success(request, _("Revision saved. Families still see the published page."))
+                return redirect("education:editor_page", page_id=page.pk)
+        if form.errors and status == 200:
+            status = 400
+    return render(request, "education/editor/page_form.html", context, status=status)
 
 
 @login_required
@@ -182,19 +271,15 @@ def revision_diff(request, page_id: int, revision_id: int):
     """What changed in this revision compared with the one before it."""
     _editor(request)
     revision = get_object_or_404(PageRevision.objects.select_related("page", "user"), pk=revision_id, page_id=page_id)
-    previous = PageRevision.objects.filter(page_id=page_id, number__lt=revision.number).order_by("-number").first()
-
-    def fields(rev):
-        if rev is None:
-            return {"title": "", "summary": "", "body": "", "relevance_tags": ""}
-        return {
-            "title": rev.title,
-            "summary": rev.summary,
-            "body": rev.body,
-            "relevance_tags": "\n".join(sorted(rev.relevance_tags)),
-        }
-
-    changes = diffing.diff_fields(fields(previous), fields(revision))
+    earlier = PageRevision.objects.filter(page_id=page_id, number__lt=revision.number).order_by("-number")
+    if revision.kind == PageRevision.Kind.REVISION_APPROVED:
+        # The live text when the revision began (nothing else changes a page's live text meanwhile).
+        earlier = earlier.filter(kind=PageRevision.Kind.REVISION_STARTED)
+    elif not revision.is_working_copy:
+        # What families saw before this step: skip the snapshots of revisions' working copies.
+        earlier = earlier.exclude(kind__in=WORKING_COPY_KINDS)
+    previous = earlier.first()
+    changes = diffing.diff_fields(_diff_fields(previous), _diff_fields(revision))
     return render(
         request,
         "education/editor/diff.html",

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from django.conf import settings
 from django.core import mail
 from django.test import Client
@@ -203,6 +204,8 @@ def test_spanish_preferring_parent_sees_family_pages_in_spanish(spanish_family):
     assert '<html lang="es">' in html
     assert "Controles de Lucía" in html and "Check-ups for" not in html
     assert "Elija cómo le recordamos" in html and "Choose how we remind you" not in html
+    assert "Ultrasonido del corazón" in html and "Heart ultrasound" not in html  # rule-set wording
+    assert "debilitar el músculo del corazón" in html and "weaken the heart muscle" not in html
 
     html = _page(client, reverse("education:library"))
     assert '<html lang="es">' in html
@@ -275,3 +278,25 @@ def test_mrd_display_is_translated(settings):
         assert result.display == "no se encontraron (<0.01%)"
     with translation.override("en"):
         assert result.display == "not detected (<0.01%)"
+
+
+def test_every_shipped_rule_set_text_for_families_has_spanish():
+    from patients.late_effects import wording
+
+    spanish = wording.catalogue("es")
+    missing = []
+    for path in sorted((BASE / "patients/late_effects/rulesets").glob("*.yaml")):
+        for rule in yaml.safe_load(path.read_text())["rules"]:
+            for screening in rule.get("screening", []):
+                for text in (screening.get("what_plain") or screening["what"], screening["why"]):
+                    if not spanish.get(text.strip()):
+                        missing.append(f"{path.name} {rule['id']}: {text!r}")
+    assert not missing, "Add Spanish to patients/late_effects/rulesets/wording/es.yaml:\n" + "\n".join(missing)
+    assert wording.localise("Heart ultrasound", "en") == "Heart ultrasound"
+    assert wording.localise("A centre's own wording", "es") == "A centre's own wording"
+
+
+def test_calendar_titles_with_details_are_in_spanish(plan_for_spanish_parent, family_user):
+    ReminderPreference.objects.create(user=family_user, calendar_details=True)
+    body = feeds.feed_for_token(feeds.create_feed(family_user).token).decode()
+    assert "SUMMARY:Ultrasonido del coraz" in body and "Heart ultrasound" not in body

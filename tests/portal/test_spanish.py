@@ -300,3 +300,17 @@ def test_calendar_titles_with_details_are_in_spanish(plan_for_spanish_parent, fa
     ReminderPreference.objects.create(user=family_user, calendar_details=True)
     body = feeds.feed_for_token(feeds.create_feed(family_user).token).decode()
     assert "SUMMARY:Ultrasonido del coraz" in body and "Heart ultrasound" not in body
+
+
+def test_shared_page_notification_is_in_each_family_members_language(clinician, patient):
+    from education import services as education_services
+    from portal.models import Notification
+    from tests.education.factories import PageFactory
+
+    spanish = FamilyLinkFactory(patient=patient).user
+    spanish.preferred_language = "es"
+    spanish.save()
+    english = FamilyLinkFactory(patient=patient).user
+    education_services.share_page(clinician, patient, PageFactory())  # the clinician works in English
+    assert Notification.objects.get(user=spanish).title == "Su equipo de atención le envió una página para leer"
+    assert Notification.objects.get(user=english).title == "Your care team sent you a page to read"

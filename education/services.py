@@ -27,8 +27,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from education.models import (
     CuratedQuestion,
@@ -447,6 +448,12 @@ def notify_review_due(today: date | None = None) -> int:
 # --- Sharing a page with a family -------------------------------------------------------------------
 
 
+def _in_language(language: str, message: str) -> str:
+    """A message in the recipient's language (not the sender's): notifications are stored as text."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _(message)
+
+
 def share_page(user, patient, page: Page, message: str = "") -> PageShare:
     """A care-team clinician sends a live family page to the child's family (patient resolved by the caller)."""
     from education.selectors import family_members_of
@@ -456,13 +463,14 @@ def share_page(user, patient, page: Page, message: str = "") -> PageShare:
     with transaction.atomic():
         share = PageShare.objects.create(patient=patient, page=page, shared_by=user, message=message[:300])
         link = reverse("education:shared_page", kwargs={"share_id": share.pk})
+        title = gettext_noop("Your care team sent you a page to read")
         Notification.objects.bulk_create(
             [
                 Notification(
                     user=member,
                     patient=patient,
                     kind="education_page_shared",
-                    title=_("Your care team sent you a page to read"),
+                    title=_in_language(member.preferred_language, title),
                     body=share.message,
                     link=link,
                 )

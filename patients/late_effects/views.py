@@ -10,11 +10,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from patients.exposures.store import load_exposure_summary
-from patients.late_effects import selectors, services
+from patients.late_effects import selectors, services, wording
 from patients.late_effects.forms import CloseItemForm, CompleteItemForm, ReminderPreferenceForm
 from patients.models import FollowUpStatus, ReminderPreference
 from patients.reminders import feeds
@@ -34,8 +35,11 @@ def care_plan_context(user, patient) -> dict:
     """What _care_plan.html needs; the record page can include it with this context."""
     items = list(selectors.care_plan_items(user, patient))
     today = timezone.localdate()
+    language = get_language()
     for item in items:
         item.current_state = item.state(today)
+        item.what_local = wording.localise(item.what_plain or item.what, language)
+        item.why_local = wording.localise(item.why, language)
     open_items = [i for i in items if i.status == FollowUpStatus.OPEN]
     return {
         "plan": selectors.care_plan(patient),
@@ -132,8 +136,11 @@ def family_follow_ups(request, patient_id: int):
     patient = get_patient_or_404(request.user, patient_id)
     items = selectors.family_follow_ups(request.user, patient)
     today = timezone.localdate()
+    language = get_language()
     for item in items:
         item.current_state = item.state(today)
+        item.what_local = wording.localise(item.what_plain or item.what, language)
+        item.why_local = wording.localise(item.why, language)
     return render(request, "patients/family_follow_ups.html", {"patient": patient, "items": items})
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from patients.care_moments import PHASE_KEYS
@@ -286,7 +287,7 @@ class MrdResult(EntryDetail):
     def display(self) -> str:
         if self.value_pct is not None:
             return f"{self.value_pct.normalize():f}%"
-        return f"not detected (<{self.negative_below_pct.normalize():f}%)"
+        return gettext("not detected (<%(pct)s%%)") % {"pct": f"{self.negative_below_pct.normalize():f}"}
 
 
 class LabResult(EntryDetail):

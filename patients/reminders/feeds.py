@@ -7,11 +7,13 @@ account opted in (ReminderPreference.calendar_details) to see the plain-language
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from patients.late_effects.selectors import feed_items
+from patients.late_effects.wording import localise
 from patients.models import CalendarFeedToken, ReminderPreference
+from patients.reminders.channels import language_for
 from patients.reminders.ics import CalendarEvent, build_calendar, item_uid
 
 
@@ -37,12 +39,14 @@ def feed_for_token(token: str) -> bytes | None:
         return None
     pref = ReminderPreference.objects.filter(user=feed.user).first()
     details = bool(pref and pref.calendar_details)
-    events = [
-        CalendarEvent(
-            uid=item_uid(item.pk),
-            day=item.due_on,
-            title=(item.what_plain or item.what) if details else _("Follow-up appointment"),
-        )
-        for item in feed_items(feed)
-    ]
-    return build_calendar(events, name=_("Follow-ups"))
+    language = language_for(feed.user, pref)  # the account's language, not the calendar app's
+    with translation.override(language):
+        events = [
+            CalendarEvent(
+                uid=item_uid(item.pk),
+                day=item.due_on,
+                title=localise(item.what_plain or item.what, language) if details else _("Follow-up appointment"),
+            )
+            for item in feed_items(feed)
+        ]
+        return build_calendar(events, name=_("Follow-ups"))

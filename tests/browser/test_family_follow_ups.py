@@ -36,4 +36,6 @@ def test_parent_sees_plain_follow_ups_and_sets_reminders(transactional_db, phone
     feed_url = phone_page.get_by_label("Your calendar address").input_value()
     assert "/calendar/" in feed_url and str(child.pk) not in feed_url.split("/calendar/")[1]
     response = phone_page.request.get(feed_url)
-    assert response.ok and "Follow-up appointment" in response.text()
+    # The feed speaks the reminder language chosen above (Spanish), whatever the calendar app sends.
+    assert response.ok and "SUMMARY:Cita de control" in response.text()
+    assert "Heart" not in response.text() and "Follow-up appointment" not in response.text()

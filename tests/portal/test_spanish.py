@@ -1,0 +1,316 @@
+"""Spanish for families: pages after sign-in, the language switcher, reminder emails, and a
+completeness check so a new family-facing string without Spanish fails CI.
+
+FAMILY_TEMPLATES is the one list of templates a family member (or the patient) can see; add a
+template here when you add a family page.
+"""
+
+import ast
+import gettext
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils.translation import template as template_i18n
+
+from patients.late_effects import services as plan_services
+from patients.models import ReminderPreference
+from patients.models.timeline import MrdResult
+from patients.reminders import feeds
+from patients.reminders import services as reminder_services
+from tests.factories import CareTeamMembershipFactory, FamilyLinkFactory, PatientFactory
+from tests.late_effects.factories import high_anthracycline_summary, load_default_ruleset
+from tests.late_effects.test_reminders import ECHO_DUE, END, HEALTH_WORDS, at
+from tests.patients.factories import add_entry
+from tests.portal.sign_in_helpers import post_sign_in
+
+BASE = Path(settings.BASE_DIR)
+MO_FILE = BASE / "locale" / "es" / "LC_MESSAGES" / "django.mo"
+
+FAMILY_TEMPLATES = [
+    # Site shell, sign-in, MFA, password reset, account and notifications.
+    "portal/templates/base.html",
+    "portal/templates/registration/login.html",
+    "portal/templates/portal/_form.html",
+    "portal/templates/portal/account_settings.html",
+    "portal/templates/portal/locked_out.html",
+    "portal/templates/portal/mfa_recovery_codes.html",
+    "portal/templates/portal/mfa_setup.html",
+    "portal/templates/portal/mfa_verify.html",
+    "portal/templates/portal/notifications.html",
+    "portal/templates/portal/password_change_form.html",
+    "portal/templates/portal/password_reset_complete.html",
+    "portal/templates/portal/password_reset_confirm.html",
+    "portal/templates/portal/password_reset_done.html",
+    "portal/templates/portal/password_reset_email.txt",
+    "portal/templates/portal/password_reset_form.html",
+    "portal/templates/portal/password_reset_subject.txt",
+    "portal/templates/portal/security.html",
+    # The child's record as the family sees it, follow-ups, reminders.
+    "patients/templates/patients/family_home.html",
+    "patients/templates/patients/family_child.html",
+    "patients/templates/patients/family_access_log.html",
+    "patients/templates/patients/family_follow_ups.html",
+    "patients/templates/patients/reminder_settings.html",
+    "patients/templates/patients/clinical/_family_timeline.html",
+    "patients/templates/patients/clinical/_family_kind.html",
+    "patients/templates/patients/reminders/email.html",
+    "patients/templates/patients/reminders/email.txt",
+    # Education for families.
+    "education/templates/education/library.html",
+    "education/templates/education/for_you.html",
+    "education/templates/education/page_detail.html",
+    "education/templates/education/page_print.html",
+    "education/templates/education/questions.html",
+    "education/templates/education/_page_meta.html",
+    "education/templates/education/_sources.html",
+    "education/templates/education/includes/family_education.html",
+]
+
+# Family-visible text built in Python (reminders, timeline results, reminder settings messages).
+FAMILY_PYTHON_MSGIDS = [
+    "You have an upcoming follow-up; sign in to see it.",
+    "A follow-up is overdue; sign in to see it.",
+    "It is due on %(date)s.",
+    "It was due on %(date)s.",
+    "Follow-up reminder",
+    "Overdue follow-up",
+    "Follow-up appointment",
+    "Follow-ups",
+    "not detected (<%(pct)s%%)",
+    "Your reminder settings are saved.",
+    "Your new calendar address is ready. Any older address no longer works.",
+    "Your calendar address no longer works.",
+    "Remind me this many days before (comma-separated)",
+    "Use whole numbers separated by commas, e.g. 30, 7.",
+    "Add a mobile number to your account first.",
+    "Give both the start and the end of quiet hours.",
+]
+
+_CALL = re.compile(r"\b(gettext|ngettext|pgettext|npgettext)\(")
+_LITERAL = re.compile(r"""\s*u?('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*,?""")
+
+
+def template_msgids(path: Path) -> set[str]:
+    """Catalogue keys of every translatable string in a template, found as makemessages finds them
+    (Django's templatize), in GNUTranslations' key format: context\\x04msgid, (msgid, 0) for plurals."""
+    code = template_i18n.templatize(path.read_text(), origin=str(path))
+    keys = set()
+    for call in _CALL.finditer(code):
+        args, pos = [], call.end()
+        while (m := _LITERAL.match(code, pos)) and len(args) < 3:
+            literal = m.group(1)
+            args.append(ast.literal_eval(literal))
+            pos = m.end()
+        name = call.group(1)
+        if name == "gettext":
+            keys.add(args[0])
+        elif name == "ngettext":
+            keys.add((args[0], 0))
+        elif name == "pgettext":
+            keys.add(f"{args[0]}\x04{args[1]}")
+        else:
+            keys.add((f"{args[0]}\x04{args[1]}", 0))
+    return keys
+
+
+@pytest.fixture(scope="module")
+def spanish_catalog() -> dict:
+    with MO_FILE.open("rb") as fh:
+        return gettext.GNUTranslations(fh)._catalog
+
+
+def test_templates_in_the_list_exist_and_hold_strings():
+    for name in FAMILY_TEMPLATES:
+        assert (BASE / name).exists(), name
+    assert "Your child's treatment so far" in template_msgids(
+        BASE / "patients/templates/patients/clinical/_family_timeline.html"
+    )
+    assert ("Please wait %(minutes)s minute after your last attempt, then try again.", 0) in template_msgids(
+        BASE / "portal/templates/portal/locked_out.html"
+    )
+
+
+def test_every_family_string_has_spanish(spanish_catalog):
+    missing = []
+    for name in FAMILY_TEMPLATES:
+        for key in template_msgids(BASE / name):
+            if not spanish_catalog.get(key):
+                missing.append(f"{name}: {key!r}")
+    for msgid in FAMILY_PYTHON_MSGIDS:
+        if not spanish_catalog.get(msgid):
+            missing.append(f"python: {msgid!r}")
+    assert not missing, "No Spanish translation in locale/es (run `make messages`):\n" + "\n".join(missing)
+
+
+def test_plural_forms_are_djangos_two():
+    with MO_FILE.open("rb") as fh:
+        catalog = gettext.GNUTranslations(fh)
+    assert catalog.ngettext("You have %(n)s unused recovery code.", "", 1).startswith("Le queda ")
+    assert catalog.ngettext("You have %(n)s unused recovery code.", "", 1_000_000).startswith("Le quedan ")
+
+
+@pytest.fixture
+def spanish_family(db):
+    child = PatientFactory(given_name="Lucía", family_name="Gómez", date_of_birth=date(2010, 3, 1))
+    clinician = CareTeamMembershipFactory(patient=child).clinician
+    parent = FamilyLinkFactory(patient=child).user
+    parent.preferred_language = "es"
+    parent.save()
+    add_entry(
+        clinician,
+        child,
+        "mrd",
+        date.today(),
+        {"timepoint": "day29", "sample": "marrow", "method": "flow", "negative_below_pct": 0.01},
+        visibility="released",
+    )
+    load_default_ruleset()
+    plan_services.recompute_care_plan(child, high_anthracycline_summary(date.today() - timedelta(days=800)))
+    plan_services.release_plan(clinician, child)
+    return child, parent
+
+
+def _page(client: Client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_spanish_preferring_parent_sees_family_pages_in_spanish(spanish_family):
+    child, parent = spanish_family
+    client = Client()
+    response = post_sign_in(client, parent.email)
+    assert response.status_code == 302
+    pid = {"patient_id": child.pk}
+
+    html = _page(client, reverse("patients:family_child", kwargs=pid))
+    assert '<html lang="es">' in html
+    assert "El tratamiento de su hijo o hija hasta ahora" in html
+    assert "Your child&#x27;s treatment so far" not in html and "Your child's treatment so far" not in html
+    assert "Prueba de EMR: busca células de leucemia que hayan quedado" in html
+    assert "no se encontraron (&lt;0.01%)" in html and "not detected" not in html
+    assert "Controles después del tratamiento" in html and "Check-ups after treatment" not in html
+    assert "Cerrar sesión" in html and "Sign out" not in html
+
+    html = _page(client, reverse("patients:family_follow_ups", kwargs=pid))
+    assert '<html lang="es">' in html
+    assert "Controles de Lucía" in html and "Check-ups for" not in html
+    assert "Elija cómo le recordamos" in html and "Choose how we remind you" not in html
+    assert "Ultrasonido del corazón" in html and "Heart ultrasound" not in html  # rule-set wording
+    assert "debilitar el músculo del corazón" in html and "weaken the heart muscle" not in html
+
+    html = _page(client, reverse("education:library"))
+    assert '<html lang="es">' in html
+    assert "Aprenda sobre la LLA" in html and "Learn about ALL" not in html
+
+    html = _page(client, reverse("education:questions", kwargs=pid))
+    assert '<html lang="es">' in html
+    assert "Preguntas para la próxima visita de Lucía" in html and "next visit" not in html
+
+    html = _page(client, reverse("patients:reminder_settings"))
+    assert "Cómo le recordamos" in html and "How we remind you" not in html
+    assert "idioma de los recordatorios" in html.lower()
+
+
+def test_language_switcher_turns_a_page_spanish(family_client, patient):
+    url = reverse("patients:family_child", kwargs={"patient_id": patient.pk})
+    assert '<html lang="en">' in _page(family_client, url)
+    response = family_client.post(reverse("set_language"), {"language": "es", "next": url})
+    assert response.status_code == 302 and response["Location"] == url
+    html = _page(family_client, url)
+    assert '<html lang="es">' in html
+    assert "Ir al contenido principal" in html and "Skip to main content" not in html
+    assert "El tratamiento de su hijo o hija hasta ahora" in html
+
+
+@pytest.fixture
+def plan_for_spanish_parent(clinician, family_user, patient):
+    family_user.preferred_language = "es"
+    family_user.save()
+    patient.date_of_birth = date(2010, 3, 1)
+    patient.save()
+    load_default_ruleset()
+    with at(END):
+        plan_services.recompute_care_plan(patient, high_anthracycline_summary(END))
+        plan_services.release_plan(clinician, patient)
+    return patient
+
+
+def test_reminder_email_in_spanish_without_health_details(plan_for_spanish_parent, family_user):
+    with at(ECHO_DUE - timedelta(days=7)):
+        for rid in reminder_services.sweep():
+            reminder_services.deliver_reminder(rid)
+    message = next(m for m in mail.outbox if m.to == [family_user.email])
+    html = message.alternatives[0][0]
+    ics = message.attachments[0][1]
+    ics_text = ics.decode() if isinstance(ics, bytes) else ics
+    assert message.subject == "Recordatorio de control"
+    assert "Tiene un control próximo. Inicie sesión para verlo." in message.body
+    assert "Le toca el 1 de septiembre de 2021." in message.body
+    assert "Iniciar sesión:" in message.body and "Sign in" not in message.body
+    assert '<html lang="es">' in html and "Iniciar sesión en el portal" in html
+    assert "SUMMARY:Cita de control" in ics_text
+    for text in (message.subject, message.body, html, ics_text):
+        assert not any(word in text.lower() for word in (*HEALTH_WORDS, "leucemia", "corazón", "quimio")), text
+    assert plan_for_spanish_parent.given_name not in message.body
+
+
+def test_calendar_feed_speaks_the_account_language(plan_for_spanish_parent, family_user):
+    ReminderPreference.objects.create(user=family_user)
+    token = feeds.create_feed(family_user).token
+    body = feeds.feed_for_token(token).decode()
+    assert "SUMMARY:Cita de control" in body and "Follow-up appointment" not in body
+
+
+def test_mrd_display_is_translated(settings):
+    from django.utils import translation
+
+    result = MrdResult(negative_below_pct=Decimal("0.01"))
+    with translation.override("es"):
+        assert result.display == "no se encontraron (<0.01%)"
+    with translation.override("en"):
+        assert result.display == "not detected (<0.01%)"
+
+
+def test_every_shipped_rule_set_text_for_families_has_spanish():
+    from patients.late_effects import wording
+
+    spanish = wording.catalogue("es")
+    missing = []
+    for path in sorted((BASE / "patients/late_effects/rulesets").glob("*.yaml")):
+        for rule in yaml.safe_load(path.read_text())["rules"]:
+            for screening in rule.get("screening", []):
+                for text in (screening.get("what_plain") or screening["what"], screening["why"]):
+                    if not spanish.get(text.strip()):
+                        missing.append(f"{path.name} {rule['id']}: {text!r}")
+    assert not missing, "Add Spanish to patients/late_effects/rulesets/wording/es.yaml:\n" + "\n".join(missing)
+    assert wording.localise("Heart ultrasound", "en") == "Heart ultrasound"
+    assert wording.localise("A centre's own wording", "es") == "A centre's own wording"
+
+
+def test_calendar_titles_with_details_are_in_spanish(plan_for_spanish_parent, family_user):
+    ReminderPreference.objects.create(user=family_user, calendar_details=True)
+    body = feeds.feed_for_token(feeds.create_feed(family_user).token).decode()
+    assert "SUMMARY:Ultrasonido del coraz" in body and "Heart ultrasound" not in body
+
+
+def test_shared_page_notification_is_in_each_family_members_language(clinician, patient):
+    from education import services as education_services
+    from portal.models import Notification
+    from tests.education.factories import PageFactory
+
+    spanish = FamilyLinkFactory(patient=patient).user
+    spanish.preferred_language = "es"
+    spanish.save()
+    english = FamilyLinkFactory(patient=patient).user
+    education_services.share_page(clinician, patient, PageFactory())  # the clinician works in English
+    assert Notification.objects.get(user=spanish).title == "Su equipo de atención le envió una página para leer"
+    assert Notification.objects.get(user=english).title == "Your care team sent you a page to read"

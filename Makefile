@@ -61,7 +61,7 @@ bench: install-dev
 
 ## Recompile Spanish translations after editing locale/es/LC_MESSAGES/django.po
 messages: install-dev
-	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=var --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

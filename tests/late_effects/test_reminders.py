@@ -1,5 +1,6 @@
 """The reminder outbox in-process: sweep rules, delivery, privacy of messages, retries, digest, feed."""
 
+import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -7,6 +8,7 @@ import time_machine
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from patients.late_effects import services as plan_services
@@ -234,8 +236,9 @@ def test_calendar_feed_is_secret_revocable_and_neutral(plan, family_user, client
     from patients.reminders import feeds
 
     feed = feeds.create_feed(family_user)
-    url = f"/calendar/{feed.token}.ics"
-    assert str(plan.pk) not in url
+    url = reverse("patients:calendar_feed", kwargs={"token": feed.token})
+    # The address is the secret token alone: no child id, name or health word.
+    assert re.fullmatch(r"/calendar/[A-Za-z0-9_-]{32,}\.ics", url), url
     response = client.get(url)
     assert response.status_code == 200
     body = response.content.decode()

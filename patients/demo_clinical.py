@@ -332,7 +332,7 @@ def on_therapy_record(user, patient: Patient, rng: random.Random, today: date, d
     clinical.save_plan(
         user,
         patient,
-        {"protocol": "COG AALL1732-style", "regimen": "B-ALL, four-drug induction", "arm": "Standard arm"},
+        {"protocol": "COG AALL1732-style", "regimen": "B-ALL, four-drug induction", "arm": "Standard"},
     )
     # A few entries stay with the care team (day-8 MRD, a lab value, a social-work note).
     _record_timeline(user, patient, course, today, mrd_day8="0.05")

@@ -30,7 +30,7 @@ from portal.services import demo_data
 pytestmark = pytest.mark.django_db
 
 
-def seed(patients=25) -> str:
+def seed(patients=10) -> str:
     out = io.StringIO()
     call_command("seed_demo", "--allow-without-debug", "--patients", str(patients), stdout=out)
     return out.getvalue()

@@ -210,10 +210,10 @@ def test_follow_up_hooks_run_registered_commands_and_steps(monkeypatch):
 
 def test_ten_thousand_children_in_under_a_minute():
     started = time.monotonic()
-    run("--patients", "10000")
+    output = run("--patients", "10000")
     elapsed = time.monotonic() - started
     assert Patient.objects.count() == 10001
-    assert elapsed < 60, elapsed
+    assert elapsed < 60, (elapsed, [line for line in output.splitlines() if " s" in line])
     started = time.monotonic()
     run("--patients", "10000")
     assert Patient.objects.count() == 10001

@@ -29,12 +29,16 @@ class _NoRawHtml(Extension):
 
 
 class _ShiftHeadings(Treeprocessor):
-    """The page title is the only h1: a body's '# Heading' becomes h2, and so on."""
+    """The page title is the only h1, and headings go down one level at a time (WCAG 1.3.1): the
+    body's top heading level becomes h2, whether the author wrote '# Heading' or '## Heading'."""
 
     def run(self, root):
-        for el in root.iter():
-            if el.tag in {"h1", "h2", "h3", "h4", "h5"}:
-                el.tag = f"h{int(el.tag[1]) + 1}"
+        headings = [el for el in root.iter() if el.tag in {"h1", "h2", "h3", "h4", "h5", "h6"}]
+        if not headings:
+            return
+        offset = 2 - min(int(el.tag[1]) for el in headings)
+        for el in headings:
+            el.tag = f"h{min(6, int(el.tag[1]) + offset)}"
 
 
 def sanitise_html(html: str) -> str:

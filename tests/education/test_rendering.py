@@ -83,3 +83,10 @@ def test_attacks_never_reach_the_family_page(family_user):
     article = response.content.decode().split('<div class="edu-body">')[1].split("</div>")[0]
     assert_inert(article)
     assert "&lt;script&gt;" in article  # shown as text, not run
+
+
+def test_body_headings_start_at_h2_and_keep_their_order():
+    """Authors write '## Section' under the page title: it must become h2, not h3 (no skipped level)."""
+    html = render_markdown("Intro\n\n## Section\n\n### Detail\n\n## Next")
+    assert "<h2>Section</h2>" in html and "<h3>Detail</h3>" in html and "<h2>Next</h2>" in html
+    assert "<h4>" not in html

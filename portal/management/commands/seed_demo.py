@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
+from patients import demo_clinical
 from portal.services import demo_data
 
 # --- Extension point for other apps' demo data -------------------------------------------------
@@ -26,7 +27,9 @@ FOLLOW_UP_COMMANDS: list[tuple[str, dict]] = [
 # Callables run after the commands: step(result: demo_data.DemoResult, options: dict, stdout) -> None.
 # E.g. a clinical-timeline seeder that adds diagnoses/treatment for result.patient_ids.
 # Each must be idempotent and deterministic (derive its random.Random from options["seed"]).
-FOLLOW_UP_STEPS: list[Callable] = []
+FOLLOW_UP_STEPS: list[Callable] = [
+    demo_clinical.seed_clinical,  # patients: clinical records, care plans, family questions (bounded number)
+]
 
 
 class Command(BaseCommand):

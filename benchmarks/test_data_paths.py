@@ -24,6 +24,7 @@ def test_seed_demo_10000_patients(benchmark):
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     assert Patient.objects.count() >= 10_000
+    assert benchmark.stats.stats.max < 60, "issue 2: seed_demo --patients 10000 must finish in under a minute"
 
 
 def test_record_page_with_long_timeline(benchmark):

@@ -2,12 +2,12 @@
 
 import hashlib
 import io
-import time
 
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -208,13 +208,29 @@ def test_follow_up_hooks_run_registered_commands_and_steps(monkeypatch):
     assert len(seen[0].patient_ids) == 4
 
 
-def test_ten_thousand_children_in_under_a_minute():
-    started = time.monotonic()
-    output = run("--patients", "10000")
-    elapsed = time.monotonic() - started
-    assert Patient.objects.count() == 10001
-    assert elapsed < 60, (elapsed, [line for line in output.splitlines() if " s" in line])
-    started = time.monotonic()
-    run("--patients", "10000")
-    assert Patient.objects.count() == 10001
-    assert time.monotonic() - started < 60
+def _count_queries(*args) -> tuple[int, str]:
+    """Queries one seed_demo run makes (no cap, unlike the test client's query log)."""
+    count = 0
+
+    def counter(execute, sql, params, many, context):
+        nonlocal count
+        count += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        output = run(*args)
+    return count, output
+
+
+def test_writes_are_bulk_so_ten_thousand_children_stay_fast():
+    """Growing the demo by 360 more children costs no more queries: rows go in with bulk writes.
+
+    (The clinical step writes a bounded number of full records through the real services,
+    whatever --patients is.) The speed target itself, 10,000 children in under a minute, is a
+    benchmark: benchmarks/test_data_paths.py::test_seed_demo_10000_patients (`make bench`).
+    """
+    run("--patients", "40")  # first run: accounts, reference data and the bounded clinical records
+    small, _ = _count_queries("--patients", "80")  # 40 more children, their care teams and families
+    large, _ = _count_queries("--patients", "440")  # 360 more
+    assert Patient.objects.count() == 441
+    assert large <= small + 20, (small, large)

@@ -15,6 +15,6 @@ def rerender(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("education", "0001_initial")]
+    dependencies = [("education", "0002_page_working_copy")]
 
     operations = [migrations.RunPython(rerender, migrations.RunPython.noop)]

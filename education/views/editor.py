@@ -15,7 +15,7 @@ from education.forms import PageForm, ReviewForm, RevisionForm
 from education.models import WORKING_COPY_KINDS, Page, PageRevision, PageStatus, PageWorkingCopy
 from education.rendering import plain_text, render_markdown
 from portal.concurrency import StaleEdit
-from portal.forms import add_validation_errors
+from portal.forms import add_validation_errors, save_through_service
 
 
 def _editor(request):
@@ -120,14 +120,14 @@ def page_edit(request, page_id: int):
             data = dict(form.cleaned_data)
             topics = data.pop("topics")
             expected = data.pop("version") or 0
-            try:
-                services.update_page(request.user, Page.objects.get(pk=page.pk), data, topics, expected)
-            except StaleEdit as exc:
-                form.add_error(None, str(exc))
-                status = 409
-            except ValidationError as exc:
-                add_validation_errors(form, exc)
-            else:
+            status = (
+                save_through_service(
+                    form,
+                    lambda: services.update_page(request.user, Page.objects.get(pk=page.pk), data, topics, expected),
+                )
+                or 200
+            )
+            if status == 200:
                 messages.success(request, _("Draft saved."))
                 return redirect("education:editor_page", page_id=page.pk)
         if form.errors and status == 200:
@@ -243,14 +243,11 @@ def revision_edit(request, page_id: int):
             data = dict(form.cleaned_data)
             topics = data.pop("topics")
             expected = data.pop("version") or 0
-            try:
-                services.update_revision(request.user, page, data, topics, expected)
-            except StaleEdit as exc:
-                form.add_error(None, str(exc))
-                status = 409
-            except ValidationError as exc:
-                add_validation_errors(form, exc)
-            else:
+            status = (
+                save_through_service(form, lambda: services.update_revision(request.user, page, data, topics, expected))
+                or 200
+            )
+            if status == 200:
                 messages.success(request, _("Revision saved. Families still see the published page."))
                 return redirect("education:editor_page", page_id=page.pk)
         if form.errors and status == 200:

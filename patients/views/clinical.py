@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,8 +29,7 @@ from patients.clinical.forms import (
 from patients.models import EntryKind, ManualTreatmentSummary, RiskAssessment, TreatmentPhase, TreatmentPlan
 from patients.risk import get_scheme
 from portal.access import deny, get_patient_or_404
-from portal.concurrency import StaleEdit
-from portal.forms import add_validation_errors
+from portal.forms import save_through_service
 from portal.models import Role
 
 
@@ -44,19 +42,6 @@ def _patient(request, patient_id, *, edit: bool = False):
 
 def _detail_url(patient, anchor: str = "") -> str:
     return reverse("patients:detail", kwargs={"patient_id": patient.pk}) + (f"#{anchor}" if anchor else "")
-
-
-def _save(form, call) -> int | None:
-    """Run a service call for a valid form; put its errors on the form. Returns an error status or None."""
-    try:
-        call()
-    except StaleEdit as exc:
-        form.add_error(None, str(exc))
-        return 409
-    except ValidationError as exc:
-        add_validation_errors(form, exc)
-        return 400
-    return None
 
 
 def _form_page(request, patient, form, title, *, status=200, back=None, delete_url=None):
@@ -79,7 +64,7 @@ def diagnosis_edit(request, patient_id: int):
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version", None)
-            status = _save(form, lambda: services.save_diagnosis(request.user, patient, data, version))
+            status = save_through_service(form, lambda: services.save_diagnosis(request.user, patient, data, version))
             if status is None:
                 messages.success(request, _("Diagnosis saved. The risk assessment was updated."))
                 return redirect(_detail_url(patient, "diagnosis"))
@@ -100,7 +85,7 @@ def plan_edit(request, patient_id: int):
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version", None)
-            status = _save(form, lambda: services.save_plan(request.user, patient, data, version))
+            status = save_through_service(form, lambda: services.save_plan(request.user, patient, data, version))
             if status is None:
                 return redirect(_detail_url(patient, "treatment"))
         return _form_page(request, patient, form, _("Treatment plan"), status=status)
@@ -128,7 +113,7 @@ def phase_edit(request, patient_id: int, phase_id: int | None = None):
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version", None)
-            status = _save(
+            status = save_through_service(
                 form,
                 lambda: services.save_phase(request.user, patient, data, phase=phase, expected_version=version),
             )
@@ -173,7 +158,9 @@ def entry_create(request, patient_id: int, kind: str):
         if form.is_valid():
             base = {n: form.cleaned_data.get(n) for n in form.base_names if n != "version"}
             detail = {n: form.cleaned_data.get(n) for n in form.detail_names}
-            status = _save(form, lambda: services.save_entry(request.user, patient, base, detail, kind=kind))
+            status = save_through_service(
+                form, lambda: services.save_entry(request.user, patient, base, detail, kind=kind)
+            )
             if status is None:
                 messages.success(request, _("Entry added."))
                 return redirect(back)
@@ -203,7 +190,7 @@ def entry_edit(request, patient_id: int, entry_id: int):
             base = {n: form.cleaned_data.get(n) for n in form.base_names if n != "version"}
             detail = {n: form.cleaned_data.get(n) for n in form.detail_names}
             version = form.cleaned_data.get("version")
-            status = _save(
+            status = save_through_service(
                 form,
                 lambda: services.save_entry(request.user, patient, base, detail, entry=entry, expected_version=version),
             )
@@ -235,7 +222,7 @@ def risk_decide(request, patient_id: int, assessment_id: int):
     status = 400
     if form.is_valid():
         data = form.cleaned_data
-        status = _save(
+        status = save_through_service(
             form,
             lambda: services.decide_risk(
                 request.user,
@@ -265,7 +252,9 @@ def manual_summary_edit(request, patient_id: int):
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version", None)
-            status = _save(form, lambda: services.save_manual_summary(request.user, patient, data, version))
+            status = save_through_service(
+                form, lambda: services.save_manual_summary(request.user, patient, data, version)
+            )
             if status is None:
                 return redirect(_detail_url(patient, "exposures"))
         return _form_page(request, patient, form, title, status=status)

@@ -103,15 +103,12 @@ def page_create(request):
     return render(request, "education/editor/page_form.html", context)
 
 
-@login_required
-def page_edit(request, page_id: int):
-    _editor(request)
-    page = get_object_or_404(Page, pk=page_id)
-    if page.status != PageStatus.DRAFT:
-        messages.warning(request, _("Only drafts can be edited. Reopen the page for editing first."))
-        return redirect("education:editor_page", page_id=page.pk)
-    form = PageForm(request.POST or None, instance=page, initial={"version": page.version})
-    context = {"form": form, "page": page}
+def _edit_page_form(request, page, form, context, save, saved_message):
+    """Shared POST handling of the draft and revision editors: preview, or save through the service.
+
+    `save(data, topics, expected_version)` calls the service; a stale edit re-renders with 409,
+    invalid input with 400.
+    """
     status = 200
     if request.method == "POST":
         if "preview" in request.POST:
@@ -120,19 +117,28 @@ def page_edit(request, page_id: int):
             data = dict(form.cleaned_data)
             topics = data.pop("topics")
             expected = data.pop("version") or 0
-            status = (
-                save_through_service(
-                    form,
-                    lambda: services.update_page(request.user, Page.objects.get(pk=page.pk), data, topics, expected),
-                )
-                or 200
-            )
+            status = save_through_service(form, lambda: save(data, topics, expected)) or 200
             if status == 200:
-                messages.success(request, _("Draft saved."))
+                messages.success(request, saved_message)
                 return redirect("education:editor_page", page_id=page.pk)
         if form.errors and status == 200:
             status = 400
     return render(request, "education/editor/page_form.html", context, status=status)
+
+
+@login_required
+def page_edit(request, page_id: int):
+    _editor(request)
+    page = get_object_or_404(Page, pk=page_id)
+    if page.status != PageStatus.DRAFT:
+        messages.warning(request, _("Only drafts can be edited. Reopen the page for editing first."))
+        return redirect("education:editor_page", page_id=page.pk)
+    form = PageForm(request.POST or None, instance=page, initial={"version": page.version})
+
+    def save(data, topics, expected):
+        services.update_page(request.user, Page.objects.get(pk=page.pk), data, topics, expected)
+
+    return _edit_page_form(request, page, form, {"form": form, "page": page}, save, _("Draft saved."))
 
 
 @login_required
@@ -234,25 +240,13 @@ def revision_edit(request, page_id: int):
         messages.warning(request, _("There is no revision being edited for this page."))
         return redirect("education:editor_page", page_id=page.pk)
     form = RevisionForm(request.POST or None, instance=revision, initial={"version": page.version})
+
+    def save(data, topics, expected):
+        services.update_revision(request.user, page, data, topics, expected)
+
     context = {"form": form, "page": page, "revision": revision}
-    status = 200
-    if request.method == "POST":
-        if "preview" in request.POST:
-            context.update(_preview(form))
-        elif form.is_valid():
-            data = dict(form.cleaned_data)
-            topics = data.pop("topics")
-            expected = data.pop("version") or 0
-            status = (
-                save_through_service(form, lambda: services.update_revision(request.user, page, data, topics, expected))
-                or 200
-            )
-            if status == 200:
-                messages.success(request, _("Revision saved. Families still see the published page."))
-                return redirect("education:editor_page", page_id=page.pk)
-        if form.errors and status == 200:
-            status = 400
-    return render(request, "education/editor/page_form.html", context, status=status)
+    saved = _("Revision saved. Families still see the published page.")
+    return _edit_page_form(request, page, form, context, save, saved)
 
 
 @login_required

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from patients.care_moments import PHASE_KEYS, PROCEDURE_KEYS, RISK_KEYS, SCREENING_KEYS, STAGE_KEYS, CareMoments
+from patients.care_keys import PHASE_KEYS, PROCEDURE_KEYS, RISK_KEYS, SCREENING_KEYS, STAGE_KEYS, CareMoments
 
 WEIGHTS = {
     **dict.fromkeys(PHASE_KEYS, 40),

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patients.care_moments import ALL_KEYS
+from patients.care_keys import ALL_KEYS
 
 
 class Language(models.TextChoices):

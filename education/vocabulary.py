@@ -1,8 +1,8 @@
-"""Plain-language labels for the care-moment keys (patients/care_moments.py), for editors and families."""
+"""Plain-language labels for the care-moment keys (patients/care_keys.py), for editors and families."""
 
 from django.utils.translation import gettext_lazy as _
 
-from patients.care_moments import ALL_KEYS
+from patients.care_keys import ALL_KEYS
 
 KEY_LABELS = {
     "induction": _("Induction"),

@@ -418,9 +418,7 @@ def _has_record(patient: Patient) -> bool:
 def _released_care_plan(user, patient: Patient) -> None:
     """Make sure the plan exists (tests capture on-commit hooks) and is shown to the family."""
     if not CarePlan.objects.filter(patient=patient).exists():
-        from patients.late_effects.receivers import recompute_for_patient
-
-        recompute_for_patient(patient.pk)
+        late_effects.recompute_for_patient(patient.pk)
     plan = CarePlan.objects.filter(patient=patient).first()
     if plan is not None and not plan.released_to_family:
         late_effects.release_plan(user, patient)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from patients.late_effects.urls import urlpatterns as late_effects_urls
+from patients.reminders.urls import urlpatterns as reminders_urls
 from patients.views import clinical, family, records
 
 app_name = "patients"
@@ -28,4 +29,5 @@ urlpatterns = [
     path("family/children/<int:patient_id>/", family.family_child, name="family_child"),
     path("family/children/<int:patient_id>/access-log/", family.family_access_log, name="family_access_log"),
     *late_effects_urls,
+    *reminders_urls,
 ]

@@ -23,7 +23,7 @@ from patients.api.clinical_serializers import (
     TreatmentPlanSerializer,
 )
 from patients.clinical import selectors, services
-from patients.exposures.store import recompute_exposures
+from patients.clinical.exposure_store import recompute_exposures
 from patients.models import (
     Diagnosis,
     EntryKind,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from patients.exposures.store import load_exposure_summary
+from patients.clinical.exposure_store import load_exposure_summary
 from patients.models import (
     Diagnosis,
     EntryKind,

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patients.exposures.store import recompute_exposures
+from patients.clinical.exposure_store import recompute_exposures
 from patients.models import (
     DETAIL_MODELS,
     Diagnosis,

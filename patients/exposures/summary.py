@@ -1,4 +1,4 @@
-"""The ExposureSummary value object (pure Python) and the signal sent when one is recomputed.
+"""The ExposureSummary value object (pure Python; the signal is in signals.py).
 
 Field names are the vocabulary the late-effects rule sets use in their criteria
 (e.g. `anthracycline_dox_eq_mg_m2 >= 250`), so renaming one is a rule-set format change.
@@ -8,11 +8,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
-
-import django.dispatch
-
-# Sent with sender=ExposureSummary, patient_id=<int> after a patient's stored exposures change.
-exposures_changed = django.dispatch.Signal()
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ class ScreeningItem:
     """One line of the plan: what to do, why, from when and how often, and what triggered it."""
 
     slot: str  # "<screening key>" or "<key>:<variant>": one open item per slot
-    key: str  # from patients.care_moments.SCREENING_KEYS
+    key: str  # from patients.care_keys.SCREENING_KEYS
     what: str
     why: str
     late_effect: str

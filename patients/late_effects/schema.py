@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from patients.care_moments import SCREENING_KEYS
+from patients.care_keys import SCREENING_KEYS
 from patients.exposures.summary import ExposureSummary
 from patients.late_effects.engine import DERIVED_FIELDS, OPS
 

@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from patients.clinical.exposure_store import load_exposure_summary
 from patients.exposures.summary import ExposureSummary
-from patients.late_effects import engine
+from patients.late_effects import engine, tasks
 from patients.late_effects.schema import RuleSetError, parse_ruleset
 from patients.models import CarePlan, FollowUpItem, FollowUpStatus, Patient, RuleSet, Visibility
 from portal import audit
@@ -73,12 +74,7 @@ def activate_ruleset(ruleset: RuleSet) -> RuleSet:
     RuleSet.objects.filter(pk=ruleset.pk).update(active=True)
     ruleset.active = True
 
-    def enqueue():
-        from patients.reminders.tasks import recompute_all_care_plans
-
-        recompute_all_care_plans.delay()
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(tasks.recompute_all_care_plans.delay)
     return ruleset
 
 
@@ -229,6 +225,23 @@ def recompute_from_stored_exposures(plan_id: int) -> CarePlan | None:
     """Rule-set change: recompute from the summary the plan remembers."""
     plan = CarePlan.objects.select_related("patient").get(pk=plan_id)
     return recompute_care_plan(plan.patient, summary_from_json(plan.exposures))
+
+
+def recompute_all_from_stored_exposures() -> int:
+    """Every plan, one transaction each (a long rule-set rollout never holds one big lock)."""
+    count = 0
+    for plan_id in CarePlan.objects.order_by("id").values_list("id", flat=True).iterator():
+        recompute_from_stored_exposures(plan_id)
+        count += 1
+    return count
+
+
+def recompute_for_patient(patient_id: int, summary: ExposureSummary | None = None) -> CarePlan | None:
+    """The child's plan from the given exposures (or the stored ones); None if the child is gone."""
+    patient = Patient.objects.filter(pk=patient_id).first()
+    if patient is None:
+        return None
+    return recompute_care_plan(patient, summary if summary is not None else load_exposure_summary(patient))
 
 
 # --- Clinician actions on items ----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Care-plan and reminder URLs; included into patients/urls.py (namespace "patients")."""
+"""Care-plan URLs; included into patients/urls.py (namespace "patients")."""
 
 from django.urls import path
 
@@ -17,6 +17,4 @@ urlpatterns = [
         "patients/<int:patient_id>/care-plan/items/<int:item_id>/close/", views.item_close, name="care_plan_item_close"
     ),
     path("family/children/<int:patient_id>/follow-ups/", views.family_follow_ups, name="family_follow_ups"),
-    path("account/reminders/", views.reminder_settings, name="reminder_settings"),
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

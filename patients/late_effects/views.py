@@ -6,19 +6,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from patients.exposures.store import load_exposure_summary
+from patients.clinical.exposure_store import load_exposure_summary
 from patients.late_effects import selectors, services, wording
-from patients.late_effects.forms import CloseItemForm, CompleteItemForm, ReminderPreferenceForm
-from patients.models import FollowUpStatus, ReminderPreference
-from patients.reminders import feeds
+from patients.late_effects.forms import CloseItemForm, CompleteItemForm
+from patients.models import FollowUpStatus
 from portal.access import can_edit_patient, deny, get_patient_or_404
 from portal.concurrency import StaleEdit
 from portal.forms import add_validation_errors
@@ -142,41 +139,3 @@ def family_follow_ups(request, patient_id: int):
         item.what_local = wording.localise(item.what_plain or item.what, language)
         item.why_local = wording.localise(item.why, language)
     return render(request, "patients/family_follow_ups.html", {"patient": patient, "items": items})
-
-
-@login_required
-def reminder_settings(request):
-    """Each user's reminder preferences and (for families) the calendar-feed address."""
-    pref, _created = ReminderPreference.objects.get_or_create(user=request.user)
-    form = ReminderPreferenceForm(request.POST or None, instance=pref)
-    if request.method == "POST":
-        action = request.POST.get("action", "save")
-        if action == "new_feed" and request.user.role == Role.FAMILY:
-            feeds.create_feed(request.user)
-            messages.success(request, _("Your new calendar address is ready. Any older address no longer works."))
-            return redirect("patients:reminder_settings")
-        if action == "revoke_feed":
-            feeds.revoke_feeds(request.user)
-            messages.success(request, _("Your calendar address no longer works."))
-            return redirect("patients:reminder_settings")
-        if form.is_valid():
-            form.save()
-            messages.success(request, _("Your reminder settings are saved."))
-            return redirect("patients:reminder_settings")
-    feed = feeds.active_feed(request.user)
-    feed_url = (
-        request.build_absolute_uri(reverse("patients:calendar_feed", kwargs={"token": feed.token})) if feed else ""
-    )
-    return render(request, "patients/reminder_settings.html", {"form": form, "feed_url": feed_url})
-
-
-@require_GET
-def calendar_feed(request, token: str):
-    """Public by design (calendar apps cannot sign in): the secret token is the credential."""
-    body = feeds.feed_for_token(token)
-    if body is None:
-        raise Http404("No such calendar.")
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from patients.care_moments import PHASE_KEYS
+from patients.care_keys import PHASE_KEYS
 
 from .base import PatientEntry
 

@@ -39,7 +39,7 @@ from patients.models import (
     ReminderStatus,
     Visibility,
 )
-from patients.reminders import channels
+from patients.reminders import channels, tasks
 from portal.access import family_links_allowed, family_view_for_link
 from portal.models import CareTeamMembership, Notification, Role
 
@@ -192,14 +192,12 @@ def enqueue_delivery(reminder_ids: list[int]) -> None:
     """Send batches of ids to the workers once the surrounding transaction commits."""
     if not reminder_ids:
         return
-    from patients.reminders.tasks import deliver_reminders
-
     size = settings.REMINDER_BATCH_SIZE
     batches = [reminder_ids[i : i + size] for i in range(0, len(reminder_ids), size)]
 
     def publish():
         for batch in batches:
-            deliver_reminders.delay(batch)
+            tasks.deliver_reminders.delay(batch)
 
     transaction.on_commit(publish)
 

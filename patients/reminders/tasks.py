@@ -1,7 +1,8 @@
 """Celery tasks: thin wrappers around services; they take ids, never model objects.
 
 acks_late + reject_on_worker_lost: a task whose worker dies is redelivered, and the services
-make the redelivery harmless (see patients/reminders/services.py).
+make the redelivery harmless (see patients/reminders/services.py). The services enqueue these
+tasks, so each task imports its service inside its body (the one sanctioned lazy import).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import logging
 
 from celery import shared_task
 
-from patients.reminders import services
-
 logger = logging.getLogger(__name__)
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
@@ -19,11 +18,15 @@ RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
 
 @shared_task(name="patients.reminders.tasks.sweep_reminders", **RELIABLE)
 def sweep_reminders() -> int:
+    from patients.reminders import services
+
     return len(services.sweep())
 
 
 @shared_task(bind=True, name="patients.reminders.tasks.deliver_reminders", max_retries=8, **RELIABLE)
 def deliver_reminders(self, reminder_ids: list[int]) -> dict:
+    from patients.reminders import services
+
     outcomes: dict[str, int] = {}
     failed = []
     for reminder_id in reminder_ids:
@@ -39,24 +42,6 @@ def deliver_reminders(self, reminder_ids: list[int]) -> dict:
 
 @shared_task(name="patients.reminders.tasks.send_care_team_digests", **RELIABLE)
 def send_care_team_digests() -> int:
+    from patients.reminders import services
+
     return services.send_care_team_digests()
-
-
-@shared_task(name="patients.reminders.tasks.recompute_all_care_plans", **RELIABLE)
-def recompute_all_care_plans() -> int:
-    """After the active rule set changes: recompute every plan from its stored exposure summary."""
-    from patients.late_effects.services import recompute_from_stored_exposures
-    from patients.models import CarePlan
-
-    count = 0
-    for plan_id in CarePlan.objects.order_by("id").values_list("id", flat=True).iterator():
-        recompute_from_stored_exposures(plan_id)
-        count += 1
-    return count
-
-
-@shared_task(name="patients.reminders.tasks.recompute_care_plan_for_patient", **RELIABLE)
-def recompute_care_plan_for_patient(patient_id: int) -> bool:
-    from patients.late_effects.receivers import recompute_for_patient
-
-    return recompute_for_patient(patient_id) is not None

@@ -124,7 +124,7 @@ def test_ruleset_activation_recomputes_stored_plans(ruleset, patient, django_cap
         ),
         filename="x.yaml",
     )[0]
-    from patients.reminders import tasks
+    from patients.late_effects import tasks
 
     monkeypatch.setattr(tasks.recompute_all_care_plans, "delay", lambda: tasks.recompute_all_care_plans())
     with django_capture_on_commit_callbacks(execute=True):
@@ -134,16 +134,13 @@ def test_ruleset_activation_recomputes_stored_plans(ruleset, patient, django_cap
     assert open_items(patient)["cardiac_ecg:entry"].due_on == date(2022, 9, 1)  # entry now 3 years after
 
 
-def test_receiver_recomputes_on_exposures_changed(ruleset, patient, monkeypatch, django_capture_on_commit_callbacks):
-    import sys
-    import types
+def test_receiver_recomputes_on_exposures_changed(ruleset, patient, django_capture_on_commit_callbacks):
+    """The signal carries the new summary: the plan follows it without reading the store again."""
+    from patients.clinical.signals import exposures_changed
+    from patients.exposures.summary import ExposureSummary
 
-    from patients.exposures.summary import ExposureSummary, exposures_changed
-    from patients.late_effects import receivers  # noqa: F401  (connects the receiver)
-
-    store = types.ModuleType("patients.exposures.store")
-    store.load_exposure_summary = lambda p: high_anthracycline_summary(date(2019, 9, 1))
-    monkeypatch.setitem(sys.modules, "patients.exposures.store", store)
     with django_capture_on_commit_callbacks(execute=True):
-        exposures_changed.send(sender=ExposureSummary, patient_id=patient.pk)
+        exposures_changed.send(
+            sender=ExposureSummary, patient_id=patient.pk, summary=high_anthracycline_summary(date(2019, 9, 1))
+        )
     assert "cardiac_echo" in open_items(patient)

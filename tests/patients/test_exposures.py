@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 
 from patients.clinical import services
-from patients.exposures import ExposureSummary, exposures_changed
+from patients.clinical.exposure_store import load_exposure_summary
+from patients.clinical.signals import exposures_changed
 from patients.exposures.calculate import ChemoGiven, ExposureRules, TreatmentFacts, summarise
-from patients.exposures.store import load_exposure_summary
+from patients.exposures.summary import ExposureSummary
 from patients.models import AnthracyclineFactor, ExposureRecord, ExposureRuleSet
 from tests.factories import PatientFactory
 from tests.patients.factories import add_chemo, add_entry, drug
@@ -80,20 +81,24 @@ def test_bsa_is_computed_by_mosteller_when_missing(clinician, child):
 def test_exposures_recomputed_on_every_change_and_signal_sent(clinician, child):
     calls = []
 
-    def receiver(sender, patient_id, **kwargs):
-        calls.append(patient_id)
+    def receiver(sender, patient_id, summary, **kwargs):
+        calls.append((patient_id, summary.anthracycline_dox_eq_mg_m2))
 
     exposures_changed.connect(receiver)
     try:
         entry = add_chemo(clinician, child, START, "doxorubicin", 30)
         assert ExposureRecord.objects.get(patient=child).anthracycline_dox_eq_mg_m2 == 30
-        services.save_entry(clinician, child, {}, {"dose": 40}, entry=entry, expected_version=entry.version)
+        entry = services.save_entry(clinician, child, {}, {"dose": 40}, entry=entry, expected_version=entry.version)
         assert ExposureRecord.objects.get(patient=child).anthracycline_dox_eq_mg_m2 == 40
+        # A change that leaves the exposures as they were (a note) announces nothing.
+        entry = services.save_entry(
+            clinician, child, {"notes": "well tolerated"}, {}, entry=entry, expected_version=entry.version
+        )
         services.delete_entry(clinician, child, entry)
         assert ExposureRecord.objects.get(patient=child).anthracycline_dox_eq_mg_m2 == 0
     finally:
         exposures_changed.disconnect(receiver)
-    assert calls == [child.pk, child.pk, child.pk]
+    assert calls == [(child.pk, 30), (child.pk, 40), (child.pk, 0)]
 
 
 def test_radiation_transplant_and_old_transfusions(clinician):
@@ -149,7 +154,7 @@ def test_factors_are_versioned_data(clinician, child):
     ExposureRuleSet.objects.update(active=False)
     newer = ExposureRuleSet.objects.create(version="panel-2025", source="proposal", active=True)
     AnthracyclineFactor.objects.create(rule_set=newer, drug=drug("mitoxantrone"), factor=Decimal("10.5"))
-    from patients.exposures.store import recompute_exposures
+    from patients.clinical.exposure_store import recompute_exposures
 
     record = recompute_exposures(child)
     assert record.anthracycline_dox_eq_mg_m2 == 105 and record.rules_version == "panel-2025"

@@ -11,6 +11,18 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from patients.clinical.signals import exposures_changed
+from patients.exposures.calculate import (
+    ChemoGiven,
+    ExposureRules,
+    RadiationGiven,
+    TransfusionGiven,
+    TreatmentFacts,
+    combine,
+    manual_summary,
+    summarise,
+)
+from patients.exposures.summary import ExposureSummary
 from patients.models import (
     Diagnosis,
     EntryKind,
@@ -21,18 +33,6 @@ from patients.models import (
     TimelineEntry,
     TreatmentPhase,
 )
-
-from .calculate import (
-    ChemoGiven,
-    ExposureRules,
-    RadiationGiven,
-    TransfusionGiven,
-    TreatmentFacts,
-    combine,
-    manual_summary,
-    summarise,
-)
-from .summary import ExposureSummary, exposures_changed
 
 ANTHRACYCLINE_FIELDS = ("doxorubicin", "daunorubicin", "epirubicin", "idarubicin", "mitoxantrone")
 
@@ -161,12 +161,14 @@ def compute_summary(patient: Patient) -> tuple[ExposureSummary, list[str], str]:
 
 @transaction.atomic
 def recompute_exposures(patient: Patient) -> ExposureRecord:
-    """Recalculate and store the child's exposures, then announce the change."""
+    """Recalculate and store the child's exposures; announce them if they changed (or are new)."""
     summary, warnings, version = compute_summary(patient)
+    previous = ExposureRecord.objects.filter(patient=patient).first()
     values = summary.as_dict()
     values.update(rules_version=version, warnings=warnings, computed_at=timezone.now())
     record, _ = ExposureRecord.objects.update_or_create(patient=patient, defaults=values)
-    exposures_changed.send(sender=ExposureSummary, patient_id=patient.pk)
+    if previous is None or previous.to_summary() != summary:
+        exposures_changed.send(sender=ExposureSummary, patient_id=patient.pk, summary=summary)
     return record
 
 

@@ -8,7 +8,7 @@ STAMP_DEV := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-de
 DEMO_PASSWORD ?= demo-portal-2026
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev migrate demo lint format bench messages clean check
+.PHONY: run test install install-dev migrate demo lint format bench messages clean check system-packages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,12 @@ run: demo
 	@echo ""
 	$(VENV)/bin/honcho -f Procfile start
 
+## Debian packages for the suite (PostgreSQL, Redis, Chromium, gettext, fonts): installed when root, else the apt-get line, exit 3.
+system-packages:
+	@scripts/system-packages
+
 ## Whole suite on a throwaway PostgreSQL + Redis, with browser tests in headless Chromium.
-test: install-dev
-	@command -v chromium >/dev/null 2>&1 || { echo "make test: chromium not found. Install it with: apt-get install chromium" >&2; exit 3; }
+test: system-packages install-dev
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/test-services $(PY) -m pytest $(PYTEST_ARGS)
 
 check: install-dev
@@ -56,7 +59,7 @@ format: install-dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-bench: install-dev
+bench: system-packages install-dev
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/test-services $(PY) -m pytest benchmarks -o testpaths=benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)
 
 ## Recompile Spanish translations after editing locale/es/LC_MESSAGES/django.po

@@ -40,7 +40,7 @@ from education.models import (
     PageStatus,
     PageWorkingCopy,
 )
-from portal import audit
+from portal.access import record_patient_event
 from portal.concurrency import StaleEdit, save_versioned
 from portal.models import AuditAction, Notification, Role, User
 
@@ -477,7 +477,7 @@ def share_page(user, patient, page: Page, message: str = "") -> PageShare:
                 for member in family_members_of(patient)
             ]
         )
-        audit.record(user, AuditAction.CREATE, patient=patient, obj=share)
+        record_patient_event(user, AuditAction.CREATE, patient=patient, obj=share)
     return share
 
 
@@ -499,7 +499,7 @@ def add_question(user, patient, text: str = "", curated: CuratedQuestion | None 
         ):
             raise ValidationError({"text": _("This question is already on your list.")})
         question = FamilyQuestion.objects.create(patient=patient, created_by=user, text=text, curated=curated)
-        audit.record(user, AuditAction.CREATE, patient=patient, obj=question)
+        record_patient_event(user, AuditAction.CREATE, patient=patient, obj=question)
     return question
 
 
@@ -509,7 +509,7 @@ def set_answered(user, patient, question: FamilyQuestion, answered: bool) -> Fam
     with transaction.atomic():
         question.answered_at = timezone.now() if answered else None
         question.save(update_fields=["answered_at"])
-        audit.record(
+        record_patient_event(
             user, AuditAction.UPDATE, patient=patient, obj=question, detail="answered" if answered else "reopened"
         )
     return question

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from patients.models import Patient
-from portal import audit
+from portal.access import record_patient_event
 from portal.concurrency import StaleEdit, save_versioned
 from portal.models import AuditAction, CareTeamMembership
 
@@ -35,7 +35,7 @@ def create_patient(user, data: dict, *, team_role: str = CareTeamMembership.Team
             patient.save()
             if user.role == "clinician":
                 CareTeamMembership.objects.create(patient=patient, clinician=user, team_role=team_role)
-            audit.record(user, AuditAction.CREATE, patient=patient, obj=patient)
+            record_patient_event(user, AuditAction.CREATE, patient=patient, obj=patient)
     except IntegrityError as exc:
         raise ValidationError({"mrn": "A patient with this MRN already exists."}) from exc
     return patient
@@ -50,9 +50,9 @@ def update_patient(user, patient: Patient, data: dict, expected_version: int) ->
     try:
         with transaction.atomic():
             save_versioned(patient, expected_version, changed)
-            audit.record(user, AuditAction.UPDATE, patient=patient, obj=patient, detail=",".join(changed)[:300])
+            record_patient_event(user, AuditAction.UPDATE, patient=patient, obj=patient, detail=",".join(changed)[:300])
     except StaleEdit:
-        audit.record(user, AuditAction.CONFLICT, patient=patient, obj=patient)
+        record_patient_event(user, AuditAction.CONFLICT, patient=patient, obj=patient)
         raise
     except IntegrityError as exc:
         raise ValidationError({"mrn": "A patient with this MRN already exists."}) from exc

@@ -14,21 +14,40 @@ Every selector, view, API queryset and export asks this module. Rules (see share
 * Content editors see no patient data.
 
 Denied object access answers 404 (never 403, which would confirm the record exists) and is
-recorded; see get_patient_or_404().
+recorded; see get_patient_or_404(). Pages resolve their child with patient_for_page(), the twin of
+the API's PatientScopedViewSet (same 404, same denial row).
+
+What one user may do with one child is decided in one query (decide()) and, inside a request,
+remembered for that request only (AuditContextMiddleware opens and closes the memo; a save of a
+membership, grant, link, user or child clears it). Outside a request (Celery, commands) every call
+asks the database. The audit trail (portal.audit) never asks this module: the purpose of an event
+about a child is computed here and passed to it (record_patient_event()).
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
 
 from patients.models import Patient, Visibility
-from portal.models import AuditAction, AuditPurpose, BreakGlassGrant, CareTeamMembership, FamilyLink, Role
+from portal import audit as audit_trail
+from portal.models import (
+    AuditAction,
+    AuditEvent,
+    AuditPurpose,
+    BreakGlassGrant,
+    CareTeamMembership,
+    FamilyLink,
+    Role,
+    User,
+)
 
 
 def years_before(day: date, years: int) -> date:
@@ -69,8 +88,6 @@ def family_members_of(patient: Patient | int, today: date | None = None) -> Quer
 
     For sending things to a family (shared pages, reminders); never for deciding what a user sees.
     """
-    from portal.models import User
-
     today = today or timezone.localdate()
     pk = getattr(patient, "pk", patient)
     links = FamilyLink.objects.filter(_active_link_q(today), _family_link_age_q(today), patient_id=pk)
@@ -111,21 +128,93 @@ def care_team_patients(user) -> QuerySet[Patient]:
     return Patient.objects.filter(_care_team_exists(user))
 
 
+# --- One decision per (user, child), remembered for the request ------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessDecision:
+    """What one user may do with one child, and why their reads are recorded."""
+
+    exists: bool
+    visible: bool
+    editable: bool
+    on_care_team: bool
+    purpose: str
+
+
+_decisions: ContextVar[dict | None] = ContextVar("access_decisions", default=None)
+
+
+def start_request_decisions() -> Token:
+    """Open the per-request memo (AuditContextMiddleware); pass the token to end_request_decisions()."""
+    return _decisions.set({})
+
+
+def end_request_decisions(token: Token) -> None:
+    _decisions.reset(token)
+
+
+def _forget_decisions(**kwargs) -> None:
+    """Any change to who may see whom invalidates this request's remembered decisions."""
+    memo = _decisions.get()
+    if memo:
+        memo.clear()
+
+
+for _model in (CareTeamMembership, BreakGlassGrant, FamilyLink, Patient, User):
+    post_save.connect(_forget_decisions, sender=_model, dispatch_uid=f"access-forget-save-{_model.__name__}")
+    post_delete.connect(_forget_decisions, sender=_model, dispatch_uid=f"access-forget-delete-{_model.__name__}")
+
+
+def _decide(user, pk) -> tuple[AccessDecision, Patient | None]:
+    """The decision and the child (None if there is no such child), in one query."""
+    patients = Patient.objects.filter(pk=pk)
+    authenticated = getattr(user, "is_authenticated", False)
+    active = authenticated and user.is_active
+    role = getattr(user, "role", None)
+    if getattr(user, "is_site_admin", False):
+        patient = patients.first()
+        allowed = active and patient is not None
+        return AccessDecision(patient is not None, allowed, allowed, False, AuditPurpose.ADMIN), patient
+    if authenticated and role == Role.CLINICIAN:
+        patient = patients.annotate(access_on_team=_care_team_exists(user), access_granted=_grant_exists(user)).first()
+        on_team = patient is not None and patient.access_on_team
+        allowed = active and patient is not None and (on_team or patient.access_granted)
+        purpose = AuditPurpose.NORMAL if on_team else AuditPurpose.BREAK_GLASS
+        return AccessDecision(patient is not None, allowed, allowed, on_team, purpose), patient
+    if active and role == Role.FAMILY:
+        links = active_family_links(user).filter(patient=OuterRef("pk"))
+        patient = patients.annotate(access_linked=Exists(links)).first()
+        visible = patient is not None and patient.access_linked
+        return AccessDecision(patient is not None, visible, False, False, AuditPurpose.NORMAL), patient
+    patient = patients.first()
+    return AccessDecision(patient is not None, False, False, False, AuditPurpose.NORMAL), patient
+
+
+def _resolve(user, pk) -> tuple[AccessDecision, Patient | None]:
+    memo = _decisions.get()
+    key = (getattr(user, "pk", None), pk)
+    if memo is not None and key in memo:
+        decision = memo[key]
+        return decision, Patient.objects.filter(pk=pk).first() if decision.exists else None
+    decision, patient = _decide(user, pk)
+    if memo is not None:
+        memo[key] = decision
+    return decision, patient
+
+
+def decide(user, patient: Patient | int) -> AccessDecision:
+    """One query per (user, child) and request; every check below reads from it."""
+    return _resolve(user, getattr(patient, "pk", patient))[0]
+
+
 def can_view_patient(user, patient: Patient | int) -> bool:
-    pk = getattr(patient, "pk", patient)
-    return visible_patients(user).filter(pk=pk).exists()
+    return decide(user, patient).visible
 
 
 def can_edit_patient(user, patient: Patient | int) -> bool:
     """Clinical data is edited by the care team (or a break-the-glass holder); demographics also by admins."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    pk = getattr(patient, "pk", patient)
-    if user.is_site_admin:
-        return Patient.objects.filter(pk=pk).exists()
-    if user.role != Role.CLINICIAN:
-        return False
-    return Patient.objects.filter(pk=pk).filter(_care_team_exists(user) | _grant_exists(user)).exists()
+    return decide(user, patient).editable
 
 
 def has_active_grant(user, patient: Patient | int) -> bool:
@@ -137,14 +226,14 @@ def has_active_grant(user, patient: Patient | int) -> bool:
 
 def audit_purpose(user, patient: Patient | int) -> str:
     """Why this user is reading the record: normal care, break-the-glass, or administration."""
-    if getattr(user, "is_site_admin", False):
-        return AuditPurpose.ADMIN
-    if getattr(user, "role", None) == Role.CLINICIAN:
-        pk = getattr(patient, "pk", patient)
-        on_team = CareTeamMembership.objects.filter(patient_id=pk, clinician=user, active=True).exists()
-        if not on_team:
-            return AuditPurpose.BREAK_GLASS
-    return AuditPurpose.NORMAL
+    return decide(user, patient).purpose
+
+
+def record_patient_event(user, action: str, *, patient, purpose: str | None = None, **fields) -> AuditEvent:
+    """audit.record() for an event about a child, flagged with the purpose this user's access gives."""
+    if purpose is None and patient is not None and getattr(user, "is_authenticated", False):
+        purpose = audit_purpose(user, patient)
+    return audit_trail.record(user, action, patient=patient, purpose=purpose, **fields)
 
 
 # --- What a family may see of a child ---------------------------------------------------------
@@ -211,44 +300,93 @@ def is_family_user(user) -> bool:
 # --- Resolving a child for a request -------------------------------------------------------------
 
 
+def _pk(patient_id) -> int | None:
+    try:
+        return int(patient_id)
+    except (TypeError, ValueError):
+        return None
+
+
+def _patient_denied(user, patient: Patient | None, patient_id, edit: bool) -> Http404:
+    audit_trail.record(
+        user,
+        AuditAction.DENIED,
+        purpose=AuditPurpose.NORMAL,
+        patient=patient,
+        object_type="patient",
+        object_id=str(patient_id)[:64],
+        detail="edit" if edit else "view",
+    )
+    return Http404("No such record.")
+
+
+def deny_patient(user, patient_id, *, edit: bool = False) -> Http404:
+    """A user who may never use this page or endpoint: the denial row get_patient_or_404() writes, and its 404."""
+    pk = _pk(patient_id)
+    return _patient_denied(user, Patient.objects.filter(pk=pk).first() if pk is not None else None, patient_id, edit)
+
+
+def _patient_or_deny(user, patient_id, *, edit: bool, care_team_only: bool = False) -> tuple[Patient, str]:
+    pk = _pk(patient_id)
+    if pk is None:
+        raise _patient_denied(user, None, patient_id, edit)
+    decision, patient = _resolve(user, pk)
+    allowed = decision.editable if edit else decision.visible
+    if not allowed or (care_team_only and not decision.on_care_team):
+        raise _patient_denied(user, patient, patient_id, edit)
+    return patient, decision.purpose
+
+
 def get_patient_or_404(
     user, patient_id, *, edit: bool = False, action: str = AuditAction.VIEW, obj=None, audit: bool = True
 ) -> Patient:
     """The child for this request, or 404. Records the read/write, or the denial, in the audit trail.
 
-    Views and API endpoints call this (directly or through portal.api / portal.views mixins) instead
-    of Patient.objects.get(), so no endpoint can skip the policy or the audit.
+    Views and API endpoints call this (directly or through patient_for_page / PatientScopedViewSet)
+    instead of Patient.objects.get(), so no endpoint can skip the policy or the audit.
     """
-    from portal import audit as audit_trail
-
-    try:
-        pk = int(patient_id)
-    except (TypeError, ValueError):
-        pk = None
-    patient = visible_patients(user).filter(pk=pk).first() if pk is not None else None
-    if patient is not None and edit and not can_edit_patient(user, patient):
-        patient = None
-    if patient is None:
-        existing = Patient.objects.filter(pk=pk).first() if pk is not None else None
-        audit_trail.record(
-            user,
-            AuditAction.DENIED,
-            purpose=AuditPurpose.NORMAL,
-            patient=existing,
-            object_type="patient",
-            object_id=str(patient_id)[:64],
-            detail="edit" if edit else "view",
-        )
-        raise Http404("No such record.")
+    patient, purpose = _patient_or_deny(user, patient_id, edit=edit)
     if audit:
-        audit_trail.record(user, action, patient=patient, obj=obj or patient)
+        audit_trail.record(user, action, patient=patient, obj=obj or patient, purpose=purpose)
+    return patient
+
+
+# Who may use a page at all. Anyone else gets the 404 and denial row of someone who may not see the child.
+STAFF_PAGE = (Role.CLINICIAN, Role.ADMIN)  # the care team, break-the-glass holders, site admins
+FAMILY_PAGE = (Role.FAMILY,)
+READERS_PAGE = (Role.FAMILY, Role.CLINICIAN)
+
+
+def patient_for_page(
+    request,
+    patient_id,
+    *,
+    roles: tuple[str, ...],
+    edit: bool = False,
+    saves: bool = False,
+    care_team_only: bool = False,
+    audit: bool | None = None,
+) -> Patient:
+    """The child a page (URL kwarg `patient_id`) is about, or 404: the page twin of PatientScopedViewSet.
+
+    `roles` may use the page; `edit` needs the right to change the record; `care_team_only` refuses
+    break-the-glass holders. The read is recorded here unless the page `saves` and this is not a
+    GET/HEAD (the service that saves records the write) or `audit` says otherwise.
+    """
+    user = request.user
+    role = getattr(user, "role", None)
+    if role not in roles and not (Role.ADMIN in roles and getattr(user, "is_site_admin", False)):
+        raise deny_patient(user, patient_id, edit=edit)
+    patient, purpose = _patient_or_deny(user, patient_id, edit=edit, care_team_only=care_team_only)
+    if audit is None:
+        audit = not saves or request.method in ("GET", "HEAD")
+    if audit:
+        audit_trail.record(user, AuditAction.VIEW, patient=patient, obj=patient, purpose=purpose)
     return patient
 
 
 def deny(user, *, patient: Patient | None = None, object_type: str = "", object_id="") -> Http404:
     """Record a denied object access (e.g. an entry of another child) and return the 404 to raise."""
-    from portal import audit as audit_trail
-
     audit_trail.record(
         user,
         AuditAction.DENIED,

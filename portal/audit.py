@@ -1,5 +1,8 @@
 """Writing the audit trail. Called by the access layer (portal.access, portal.api, portal.views).
 
+This module does not import portal.access: a row about a child carries the purpose the caller
+passes (portal.access computes it); without one it falls back to _purpose() below.
+
 Where the request came from (IP, user agent, path) is taken from a context variable that
 AuditContextMiddleware sets for each request, so services and selectors can record without
 being handed the request. Outside a request (Celery, commands) those fields stay empty and the
@@ -67,14 +70,12 @@ def _describe(obj) -> tuple[str, str]:
     return obj._meta.model_name, str(obj.pk or "")
 
 
-def _purpose(user, patient) -> str:
+def _purpose(user) -> str:
+    """The default when the caller passes none. Events about a child get theirs from the access layer
+    (portal.access.record_patient_event: break-the-glass, admin or normal); this module never asks it."""
     if user is None or not getattr(user, "is_authenticated", False):
         return AuditPurpose.SYSTEM
-    if patient is None:
-        return AuditPurpose.ADMIN if getattr(user, "is_site_admin", False) else AuditPurpose.NORMAL
-    from portal.access import audit_purpose
-
-    return audit_purpose(user, patient)
+    return AuditPurpose.ADMIN if getattr(user, "is_site_admin", False) else AuditPurpose.NORMAL
 
 
 def _event(
@@ -90,7 +91,7 @@ def _event(
         action=action,
         object_type=object_type or auto_type,
         object_id=str(object_id or auto_id)[:64],
-        purpose=purpose or _purpose(user, patient),
+        purpose=purpose or _purpose(user),
         ip_address=ctx.ip_address,
         user_agent=ctx.user_agent,
         path=ctx.path,

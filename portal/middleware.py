@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit
+from portal import access, audit
 from portal.models import AuditAction
 from portal.sign_in import (
     SESSION_LAST_SEEN,
@@ -39,16 +39,19 @@ def login_redirect(request) -> HttpResponseRedirect:
 
 
 class AuditContextMiddleware:
-    """Make the request's IP, user agent and path available to portal.audit.record()."""
+    """Make the request's IP, user agent and path available to portal.audit.record(), and give the
+    request its own memo of access decisions (portal.access.decide), dropped when it ends."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         token = audit.set_request_context(audit.context_from_request(request))
+        decisions = access.start_request_decisions()
         try:
             return self.get_response(request)
         finally:
+            access.end_request_decisions(decisions)
             audit.reset_request_context(token)
 
 

@@ -9,31 +9,18 @@ from django.utils.translation import gettext as _
 from education import selectors, services
 from education.forms import SendPageForm
 from education.models import Audience
-from education.views import deny_patient
-from portal.access import care_team_patients, get_patient_or_404
+from portal.access import get_patient_or_404, patient_for_page
 from portal.forms import add_validation_errors
 from portal.models import AuditAction, Role
-
-
-def _care_team_patient(request, patient_id, **kwargs):
-    """Care-team clinicians only (not break-the-glass readers, not families)."""
-    user = request.user
-    if user.role != Role.CLINICIAN or not care_team_patients(user).filter(pk=_int(patient_id)).exists():
-        raise deny_patient(user, patient_id)
-    return get_patient_or_404(user, patient_id, **kwargs)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @login_required
 def send_page(request, patient_id: int):
     is_post = request.method == "POST"
-    patient = _care_team_patient(request, patient_id, edit=is_post, audit=not is_post)
+    # Care-team clinicians only (not break-the-glass readers, not families).
+    patient = patient_for_page(
+        request, patient_id, roles=(Role.CLINICIAN,), edit=is_post, saves=True, care_team_only=True
+    )
     pages = (
         selectors.readable_pages(request.user)
         .filter(audience__in=[Audience.FAMILY, Audience.TEEN])

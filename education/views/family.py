@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from education import selectors, services, vocabulary
 from education.forms import QuestionForm, SearchForm
 from education.models import CuratedQuestion, FamilyQuestion, PageShare
-from education.views import deny_patient
 from patients import care_moments
 from portal import audit
-from portal.access import deny, get_patient_or_404, visible_patients
+from portal.access import FAMILY_PAGE, READERS_PAGE, deny, patient_for_page, record_patient_event, visible_patients
 from portal.forms import add_validation_errors
 from portal.models import AuditAction, Role
 
@@ -68,9 +67,7 @@ def page_print(request, language: str, slug: str):
 
 @login_required
 def for_you(request, patient_id: int):
-    if request.user.role not in (Role.FAMILY,) and not request.user.is_clinician:
-        raise deny_patient(request.user, patient_id)
-    patient = get_patient_or_404(request.user, patient_id)
+    patient = patient_for_page(request, patient_id, roles=READERS_PAGE)
     moments = care_moments.care_moments_for(patient)
     matches = selectors.for_you_now(request.user, patient, _language(), moments)
     rows = [(page, [vocabulary.label(k) for k in keys]) for page, keys in matches]
@@ -83,23 +80,17 @@ def shared_page(request, share_id: int):
     share = PageShare.objects.select_related("page", "patient").filter(pk=share_id).first()
     if share is None or not visible_patients(request.user).filter(pk=share.patient_id).exists():
         raise deny(request.user, object_type="pageshare", object_id=share_id)
-    audit.record(request.user, AuditAction.VIEW, patient=share.patient, obj=share)
+    record_patient_event(request.user, AuditAction.VIEW, patient=share.patient, obj=share)
     if selectors.page_for_reader(request.user, share.page.language, share.page.slug) is None:
         raise Http404
     return redirect("education:page", language=share.page.language, slug=share.page.slug)
-
-
-def _family_patient(request, patient_id, **kwargs):
-    if request.user.role != Role.FAMILY:
-        raise deny_patient(request.user, patient_id)
-    return get_patient_or_404(request.user, patient_id, **kwargs)
 
 
 @login_required
 def questions(request, patient_id: int):
     """A family's list of questions for the next visit, with curated questions to add."""
     is_post = request.method == "POST"
-    patient = _family_patient(request, patient_id, audit=not is_post)
+    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE, saves=True)
     form = QuestionForm(request.POST if is_post and "text" in request.POST else None)
     if is_post:
         curated = None
@@ -137,7 +128,7 @@ def questions(request, patient_id: int):
 @login_required
 def question_answered(request, patient_id: int, question_id: int):
     """POST only; the child is resolved first so a probe answers 404 whatever the method."""
-    patient = _family_patient(request, patient_id, audit=False)
+    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE, audit=False)  # set_answered records the write
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     question = FamilyQuestion.objects.filter(pk=question_id, patient=patient).first()

@@ -25,8 +25,7 @@ from patients.models import (
     TreatmentPlan,
 )
 from patients.models.risk import Decision
-from portal import audit
-from portal.access import visible_entries
+from portal.access import record_patient_event, visible_entries
 from portal.models import AuditAction
 
 
@@ -50,7 +49,7 @@ def timeline(user, patient: Patient, *, kind: str | None = None) -> list[Timelin
     if kind:
         qs = qs.filter(kind=kind)
     entries = list(qs.order_by("-occurred_on", "-id"))
-    audit.record(user, AuditAction.LIST, patient=patient, object_type="timelineentry")
+    record_patient_event(user, AuditAction.LIST, patient=patient, object_type="timelineentry")
     return entries
 
 
@@ -157,7 +156,9 @@ def treatment_summary(user, patient: Patient) -> TreatmentSummary:
         visible_entries(user, patient, entries_queryset()).filter(kind__in=wanted).order_by("occurred_on", "id")
     )
     summary = load_exposure_summary(patient)
-    audit.record(user, AuditAction.PRINT, patient=patient, object_type="treatment_summary", object_id=patient.pk)
+    record_patient_event(
+        user, AuditAction.PRINT, patient=patient, object_type="treatment_summary", object_id=patient.pk
+    )
     return TreatmentSummary(
         patient=patient,
         diagnosis=diagnosis_of(patient),
@@ -178,5 +179,5 @@ def treatment_summary(user, patient: Patient) -> TreatmentSummary:
 def family_timeline(user, patient: Patient) -> list[TimelineEntry]:
     """Released entries only (visible_entries applies the family rules), oldest first for a story."""
     entries = list(visible_entries(user, patient, entries_queryset()).order_by("occurred_on", "id"))
-    audit.record(user, AuditAction.LIST, patient=patient, object_type="timelineentry")
+    record_patient_event(user, AuditAction.LIST, patient=patient, object_type="timelineentry")
     return entries

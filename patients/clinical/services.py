@@ -35,8 +35,7 @@ from patients.models.risk import Decision
 from patients.models.timeline import SUBTYPES
 from patients.risk import evaluate
 from patients.units import mosteller_bsa, wbc_to_per_ul
-from portal import audit
-from portal.access import can_edit_patient, deny
+from portal.access import can_edit_patient, deny, record_patient_event
 from portal.concurrency import StaleEdit, save_versioned
 from portal.models import AuditAction
 
@@ -78,7 +77,7 @@ def _versioned_save(user, patient, instance, expected_version, fields, *, create
         else:
             save_versioned(instance, expected_version, fields)
     except StaleEdit:
-        audit.record(user, AuditAction.CONFLICT, patient=patient, obj=instance)
+        record_patient_event(user, AuditAction.CONFLICT, patient=patient, obj=instance)
         raise
 
 
@@ -164,7 +163,7 @@ def save_diagnosis(user, patient: Patient, data: dict, expected_version: int | N
             if m2m in data:
                 getattr(diagnosis, m2m).set(data[m2m])
                 changed.append(m2m)
-        audit.record(
+        record_patient_event(
             user,
             AuditAction.CREATE if created else AuditAction.UPDATE,
             patient=patient,
@@ -207,7 +206,7 @@ def reassess_risk(user, patient: Patient) -> RiskAssessment | None:
         reasons=list(result.reasons),
         possible_groups=list(result.possible_groups),
     )
-    audit.record(user, AuditAction.CREATE, patient=patient, obj=assessment)
+    record_patient_event(user, AuditAction.CREATE, patient=patient, obj=assessment)
     return assessment
 
 
@@ -246,7 +245,7 @@ def decide_risk(
     assessment.decided_at = timezone.now()
     with transaction.atomic():
         assessment.save(update_fields=["decision", "decided_group", "decision_reason", "decided_by", "decided_at"])
-        audit.record(user, AuditAction.UPDATE, patient=patient, obj=assessment, detail=decision)
+        record_patient_event(user, AuditAction.UPDATE, patient=patient, obj=assessment, detail=decision)
     return assessment
 
 
@@ -267,7 +266,7 @@ def save_plan(user, patient: Patient, data: dict, expected_version: int | None =
     plan.full_clean(exclude=["patient", "version"])
     with transaction.atomic():
         _versioned_save(user, patient, plan, expected_version, changed, created=created)
-        audit.record(user, AuditAction.CREATE if created else AuditAction.UPDATE, patient=patient, obj=plan)
+        record_patient_event(user, AuditAction.CREATE if created else AuditAction.UPDATE, patient=patient, obj=plan)
     return plan
 
 
@@ -299,7 +298,7 @@ def save_phase(
         raise ValidationError(errors)
     with transaction.atomic():
         _versioned_save(user, patient, phase, expected_version, changed, created=created)
-        audit.record(user, AuditAction.CREATE if created else AuditAction.UPDATE, patient=patient, obj=phase)
+        record_patient_event(user, AuditAction.CREATE if created else AuditAction.UPDATE, patient=patient, obj=phase)
         _after_change(user, patient, risk=False)
     return phase
 
@@ -309,7 +308,7 @@ def delete_phase(user, patient: Patient, phase: TreatmentPhase) -> None:
     if phase.patient_id != patient.pk:
         raise deny(user, patient=patient, object_type="treatmentphase", object_id=phase.pk)
     with transaction.atomic():
-        audit.record(user, AuditAction.DELETE, patient=patient, obj=phase)
+        record_patient_event(user, AuditAction.DELETE, patient=patient, obj=phase)
         phase.delete()
         _after_change(user, patient, risk=False)
 
@@ -472,7 +471,7 @@ def save_entry(
             detail.save()
             for name, values in m2m.items():
                 getattr(detail, name).set(values)
-        audit.record(
+        record_patient_event(
             user,
             AuditAction.CREATE if created else AuditAction.UPDATE,
             patient=patient,
@@ -489,7 +488,7 @@ def delete_entry(user, patient: Patient, entry: TimelineEntry) -> None:
         raise deny(user, patient=patient, object_type="timelineentry", object_id=entry.pk)
     kind = entry.kind
     with transaction.atomic():
-        audit.record(user, AuditAction.DELETE, patient=patient, obj=entry)
+        record_patient_event(user, AuditAction.DELETE, patient=patient, obj=entry)
         entry.delete()
         _after_change(user, patient, risk=kind in RISK_KINDS, exposures=kind in EXPOSURE_KINDS)
 
@@ -521,6 +520,6 @@ def save_manual_summary(
     manual.updated_by = user
     with transaction.atomic():
         _versioned_save(user, patient, manual, expected_version, [*changed, "updated_by"], created=created)
-        audit.record(user, AuditAction.CREATE if created else AuditAction.UPDATE, patient=patient, obj=manual)
+        record_patient_event(user, AuditAction.CREATE if created else AuditAction.UPDATE, patient=patient, obj=manual)
         recompute_exposures(patient)
     return manual

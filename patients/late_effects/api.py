@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from patients.late_effects import services
 from patients.models import FollowUpItem, FollowUpStatus
-from portal.access import deny, get_patient_or_404
+from portal.access import deny_patient, get_patient_or_404
 from portal.api.scoping import PatientScopedViewSet
 from portal.models import Role
 
@@ -70,7 +70,7 @@ class FollowUpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pati
             return super().initial(request, *args, **kwargs)
         APIView.initial(self, request, *args, **kwargs)  # authentication and permissions
         if request.user.role == Role.FAMILY:
-            raise deny(request.user, object_type="patient", object_id=kwargs.get(self.patient_url_kwarg, ""))
+            raise deny_patient(request.user, kwargs.get(self.patient_url_kwarg, ""), edit=True)
         self.patient = get_patient_or_404(request.user, kwargs[self.patient_url_kwarg], edit=True, audit=False)
 
     @action(detail=True, methods=["post"])

@@ -24,8 +24,7 @@ from patients.exposures.summary import ExposureSummary
 from patients.late_effects import engine, tasks
 from patients.late_effects.schema import RuleSetError, parse_ruleset
 from patients.models import CarePlan, FollowUpItem, FollowUpStatus, Patient, RuleSet, Visibility
-from portal import audit
-from portal.access import can_edit_patient
+from portal.access import can_edit_patient, record_patient_event
 from portal.concurrency import save_versioned
 from portal.models import AuditAction
 
@@ -171,7 +170,7 @@ def recompute_care_plan(
                 _("No longer indicated by rule set %(name)s %(version)s.")
                 % {"name": ruleset.name, "version": ruleset.version},
             )
-    audit.record(user, AuditAction.UPDATE, patient=patient, obj=plan, detail="care plan recomputed")
+    record_patient_event(user, AuditAction.UPDATE, patient=patient, obj=plan, detail="care plan recomputed")
     return plan
 
 
@@ -275,7 +274,7 @@ def complete_item(
     item.closed_by = user
     item.closed_at = timezone.now()
     save_versioned(item, item.version if version is None else version, CLOSE_FIELDS)
-    audit.record(user, AuditAction.UPDATE, patient=item.patient, obj=item, detail="status=done")
+    record_patient_event(user, AuditAction.UPDATE, patient=item.patient, obj=item, detail="status=done")
     following = engine.next_due(item.schedule, item.patient.date_of_birth, done_on) if item.recurring else None
     if following is None:
         return None
@@ -303,7 +302,7 @@ def complete_item(
         },
         due_on=following,
     )
-    audit.record(user, AuditAction.CREATE, patient=item.patient, obj=nxt, detail="next recurrence")
+    record_patient_event(user, AuditAction.CREATE, patient=item.patient, obj=nxt, detail="next recurrence")
     return nxt
 
 
@@ -323,7 +322,7 @@ def close_item(user, item: FollowUpItem, *, status: str, reason: str, version: i
     item.closed_by = user
     item.closed_at = timezone.now()
     save_versioned(item, item.version if version is None else version, CLOSE_FIELDS)
-    audit.record(user, AuditAction.UPDATE, patient=item.patient, obj=item, detail=f"status={status}")
+    record_patient_event(user, AuditAction.UPDATE, patient=item.patient, obj=item, detail=f"status={status}")
     return item
 
 
@@ -339,7 +338,7 @@ def release_plan(user, patient: Patient) -> int:
     count = FollowUpItem.objects.filter(patient=patient, visibility=Visibility.CLINICIAN_ONLY).update(
         visibility=Visibility.RELEASED, released_at=timezone.now()
     )
-    audit.record(user, AuditAction.UPDATE, patient=patient, obj=plan, detail="released to family")
+    record_patient_event(user, AuditAction.UPDATE, patient=patient, obj=plan, detail="released to family")
     return count
 
 

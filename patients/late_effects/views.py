@@ -16,16 +16,14 @@ from patients.clinical.exposure_store import load_exposure_summary
 from patients.late_effects import selectors, services, wording
 from patients.late_effects.forms import CloseItemForm, CompleteItemForm
 from patients.models import FollowUpStatus
-from portal.access import can_edit_patient, deny, get_patient_or_404
+from portal.access import FAMILY_PAGE, STAFF_PAGE, can_edit_patient, deny, patient_for_page
 from portal.concurrency import StaleEdit
 from portal.forms import add_validation_errors
 from portal.models import Role
 
 
 def _clinical_patient(request, patient_id, *, edit=False):
-    if request.user.role == Role.FAMILY:
-        raise deny(request.user, object_type="patient", object_id=patient_id)
-    return get_patient_or_404(request.user, patient_id, edit=edit, audit=not edit)
+    return patient_for_page(request, patient_id, roles=STAFF_PAGE, edit=edit, saves=edit)
 
 
 def care_plan_context(user, patient) -> dict:
@@ -128,9 +126,7 @@ def plan_recompute(request, patient_id: int):
 @login_required
 @require_GET
 def family_follow_ups(request, patient_id: int):
-    if request.user.role != Role.FAMILY:
-        raise deny(request.user, object_type="patient", object_id=patient_id)
-    patient = get_patient_or_404(request.user, patient_id)
+    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
     items = selectors.family_follow_ups(request.user, patient)
     today = timezone.localdate()
     language = get_language()

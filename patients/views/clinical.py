@@ -1,8 +1,8 @@
 """Clinician pages of the clinical record: thin views over patients.clinical services and selectors.
 
-Every view resolves the child through get_patient_or_404 (404 + audit row for anyone else, POSTs
-included) and refuses family accounts with an audited 404; families read the timeline on their own
-page (views/family.py). Stale edits become a form error with status 409; bad input a 400 with
+Every view resolves the child through portal.access.patient_for_page (404 + audit row for anyone
+else, POSTs included, family accounts too); families read the timeline on their own page
+(views/family.py). Stale edits become a form error with status 409; bad input a 400 with
 field errors.
 """
 
@@ -28,16 +28,13 @@ from patients.clinical.forms import (
 )
 from patients.models import EntryKind, ManualTreatmentSummary, RiskAssessment, TreatmentPhase, TreatmentPlan
 from patients.risk import get_scheme
-from portal.access import deny, get_patient_or_404
+from portal.access import STAFF_PAGE, deny, patient_for_page
 from portal.forms import save_through_service
-from portal.models import Role
 
 
 def _patient(request, patient_id, *, edit: bool = False):
-    if request.user.role == Role.FAMILY:
-        raise deny(request.user, object_type="patient", object_id=patient_id)
-    # Reads are audited here; writes are audited by the service that performs them.
-    return get_patient_or_404(request.user, patient_id, edit=edit, audit=request.method == "GET")
+    # Pages that edit save on POST (the service records the write); every other request is a read.
+    return patient_for_page(request, patient_id, roles=STAFF_PAGE, edit=edit, saves=edit)
 
 
 def _detail_url(patient, anchor: str = "") -> str:
@@ -265,8 +262,6 @@ def manual_summary_edit(request, patient_id: int):
 @login_required
 def treatment_summary(request, patient_id: int):
     """End-of-therapy treatment summary for a survivorship clinic; laid out for printing."""
-    patient = get_patient_or_404(request.user, patient_id, audit=False)
-    if request.user.role == Role.FAMILY:
-        raise deny(request.user, patient=patient, object_type="treatment_summary", object_id=patient_id)
+    patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, audit=False)  # the selector records the print
     summary = selectors.treatment_summary(request.user, patient)
     return render(request, "patients/clinical/treatment_summary.html", {"patient": patient, "s": summary})

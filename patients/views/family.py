@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 
 from patients import selectors
 from patients.clinical import selectors as clinical_selectors
-from portal.access import deny, get_patient_or_404
+from portal.access import FAMILY_PAGE, patient_for_page
 from portal.models import AuditAction, AuditEvent, Role
 
 SHOWN_TO_FAMILY = (
@@ -31,9 +31,7 @@ def family_home(request):
 
 @login_required
 def family_child(request, patient_id: int):
-    if request.user.role != Role.FAMILY:
-        raise deny(request.user, object_type="patient", object_id=patient_id)
-    patient = get_patient_or_404(request.user, patient_id)
+    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
     context = {"patient": patient, "family_timeline": clinical_selectors.family_timeline(request.user, patient)}
     return render(request, "patients/family_child.html", context)
 
@@ -45,9 +43,7 @@ def family_access_log(request, patient_id: int):
     Denied probes are left out (nobody saw anything), and so are list rows (a name on a worklist
     is not opening the record) and the family's own reads.
     """
-    if request.user.role != Role.FAMILY:
-        raise deny(request.user, object_type="patient", object_id=patient_id)
-    patient = get_patient_or_404(request.user, patient_id)
+    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
     events = (
         AuditEvent.objects.filter(patient=patient, user__isnull=False, action__in=SHOWN_TO_FAMILY)
         .exclude(user__role=Role.FAMILY)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from rest_framework import viewsets
 
-from portal import audit
-from portal.access import deny, get_patient_or_404, visible_entries
+from portal.access import deny, deny_patient, get_patient_or_404, record_patient_event, visible_entries
 from portal.models import AuditAction, Role
 
 WRITE_ACTIONS = {"create", "update", "partial_update", "destroy"}
@@ -27,7 +26,7 @@ class PatientScopedViewSet(viewsets.GenericViewSet):
         user = request.user
         is_write = self.action in WRITE_ACTIONS
         if user.role == Role.FAMILY and (is_write or not self.family_readable):
-            raise deny(user, object_type="patient", object_id=kwargs.get(self.patient_url_kwarg, ""))
+            raise deny_patient(user, kwargs.get(self.patient_url_kwarg, ""), edit=is_write)
         self.patient = get_patient_or_404(user, kwargs[self.patient_url_kwarg], edit=is_write, audit=False)
 
     def get_queryset(self):
@@ -50,7 +49,7 @@ class PatientScopedViewSet(viewsets.GenericViewSet):
         patient = getattr(self, "patient", None)
         if patient is not None and response.status_code < 400 and self.action not in WRITE_ACTIONS:
             action = AuditAction.LIST if self.action == "list" else AuditAction.VIEW
-            audit.record(
+            record_patient_event(
                 request.user,
                 action,
                 patient=patient,

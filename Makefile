@@ -49,6 +49,7 @@ test: system-packages install-dev
 
 check: install-dev
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 

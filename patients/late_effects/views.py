@@ -19,7 +19,6 @@ from patients.models import FollowUpStatus
 from portal.access import FAMILY_PAGE, STAFF_PAGE, can_edit_patient, deny, patient_for_page
 from portal.concurrency import StaleEdit
 from portal.forms import add_validation_errors
-from portal.models import Role
 
 
 def _clinical_patient(request, patient_id, *, edit=False):

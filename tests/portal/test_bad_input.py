@@ -141,3 +141,15 @@ def test_calendar_feed_never_fails_on_any_token(client, token):
 def test_questions_post_never_fails_on_any_field(family_client, patient, curated, text):
     assert family_client.post(questions_url(patient), {"curated": curated}).status_code < 500
     assert family_client.post(questions_url(patient), {"text": text}).status_code < 500
+
+
+def test_editor_dashboard_filter_with_a_nul_byte_is_a_400_with_a_message(editor_client):
+    response = editor_client.get("/editor/?q=%00")
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
+
+
+@fuzz
+@given(q=nasty_text)
+def test_editor_dashboard_never_fails_on_any_text(editor_client, q):
+    assert editor_client.get("/editor/", {"q": q, "filter": q}).status_code < 500

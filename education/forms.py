@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from education import vocabulary
-from education.models import Page, PageWorkingCopy, Topic
+from education.models import CuratedQuestion, Page, PageWorkingCopy, Topic
 
 
 class PageForm(forms.ModelForm):
@@ -87,5 +87,21 @@ class QuestionForm(forms.Form):
     text = forms.CharField(label=_("Your question"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class CuratedQuestionForm(forms.Form):
+    """Adding one of the questions other families ask (a hidden field on each "Add to my list" button)."""
+
+    curated = forms.ModelChoiceField(
+        queryset=CuratedQuestion.objects.all(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("That question is not on the list. Pick one from the lists below.")},
+    )
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search the library"), required=False, max_length=200)
+
+
+class EditorFilterForm(forms.Form):
+    """The editors' dashboard filter text (CharField refuses NUL bytes, which PostgreSQL cannot search)."""
+
+    q = forms.CharField(label=_("Title or slug contains"), required=False, max_length=100)

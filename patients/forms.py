@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
+from patients.selectors import SEARCH_MAX_LENGTH
 from patients.services import EDITABLE_FIELDS
 
 
@@ -14,6 +15,12 @@ class PatientForm(forms.ModelForm):
         model = Patient
         fields = EDITABLE_FIELDS
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class PatientSearchForm(forms.Form):
+    """The worklist search. CharField refuses NUL bytes; the length is capped."""
+
+    q = forms.CharField(label=_("Find by name or MRN"), required=False, max_length=SEARCH_MAX_LENGTH)
 
 
 class BreakGlassForm(forms.Form):

@@ -9,11 +9,18 @@ from portal import audit
 from portal.access import care_team_patients, visible_patients
 from portal.models import AuditAction
 
+# The longest search a clinician may type (the search form and the API filter refuse longer).
+SEARCH_MAX_LENGTH = 100
+
 
 def search_patients(user, query: str = "", *, only_my_team: bool = True) -> QuerySet[Patient]:
-    """The clinician's worklist, optionally filtered by name or MRN. The caller audits the page shown."""
+    """The clinician's worklist, optionally filtered by name or MRN. The caller audits the page shown.
+
+    Callers validate the query (PatientSearchForm, PatientSearchSerializer) and show the error;
+    here a NUL byte, which PostgreSQL refuses, is dropped and the length capped, as a last guard.
+    """
     base = care_team_patients(user) if only_my_team and user.role == "clinician" else visible_patients(user)
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
     if query:
         terms = Q()
         for word in query.split():

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -34,7 +35,8 @@ urlpatterns = [
     path("admin/login/", auth.admin_login, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Signed-in users only (SPECTACULAR_SETTINGS SERVE_PERMISSIONS); the docs page sends a browser to sign in.
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("api/", include("portal.api.urls")),
     path("", include("patients.urls")),
     path("", include("education.urls")),

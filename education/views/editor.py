@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from education import diffing, readability, selectors, services
-from education.forms import PageForm, ReviewForm, RevisionForm
+from education.forms import EditorFilterForm, PageForm, ReviewForm, RevisionForm
 from education.models import WORKING_COPY_KINDS, Page, PageRevision, PageStatus, PageWorkingCopy
 from education.rendering import plain_text, render_markdown
 from portal.concurrency import StaleEdit
@@ -27,7 +27,8 @@ def _editor(request):
 def editor_dashboard(request):
     _editor(request)
     filter_by = request.GET.get("filter", "")
-    query = request.GET.get("q", "").strip()[:100]
+    form = EditorFilterForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
     page = Paginator(selectors.editor_pages(filter_by, query), 50).get_page(request.GET.get("page"))
     filters = [
         ("", _("All")),
@@ -39,7 +40,8 @@ def editor_dashboard(request):
     return render(
         request,
         "education/editor/dashboard.html",
-        {"page_obj": page, "filter_by": filter_by, "query": query, "filters": filters},
+        {"page_obj": page, "filter_by": filter_by, "query": query, "filters": filters, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

@@ -9,8 +9,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from education import selectors, services, vocabulary
-from education.forms import QuestionForm, SearchForm
-from education.models import CuratedQuestion, FamilyQuestion, PageShare
+from education.forms import CuratedQuestionForm, QuestionForm, SearchForm
+from education.models import FamilyQuestion, PageShare
 from patients import care_moments
 from portal import audit
 from portal.access import FAMILY_PAGE, READERS_PAGE, deny, patient_for_page, record_patient_event, visible_patients
@@ -92,12 +92,9 @@ def questions(request, patient_id: int):
     is_post = request.method == "POST"
     patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE, saves=True)
     form = QuestionForm(request.POST if is_post and "text" in request.POST else None)
+    curated_form = CuratedQuestionForm(request.POST if is_post and request.POST.get("curated") else None)
     if is_post:
-        curated = None
-        if request.POST.get("curated"):
-            curated = CuratedQuestion.objects.filter(pk=request.POST["curated"]).first()
-            if curated is None:
-                raise Http404
+        curated = curated_form.cleaned_data["curated"] if curated_form.is_valid() else None
         try:
             if curated is not None:
                 services.add_question(request.user, patient, curated=curated)
@@ -117,12 +114,14 @@ def questions(request, patient_id: int):
     context = {
         "patient": patient,
         "form": form,
+        "curated_form": curated_form,
         "open": [q for q in items if q.answered_at is None],
         "answered": [q for q in items if q.answered_at is not None],
         "sets": selectors.question_sets(_language()),
         "saved": saved,
     }
-    return render(request, "education/questions.html", context, status=400 if form.errors else 200)
+    status = 400 if form.errors or curated_form.errors else 200
+    return render(request, "education/questions.html", context, status=status)
 
 
 @login_required

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from patients.models import Patient
+from patients.selectors import SEARCH_MAX_LENGTH
 from patients.services import EDITABLE_FIELDS
 
 
@@ -11,3 +12,11 @@ class PatientSerializer(serializers.ModelSerializer):
         model = Patient
         fields = ["id", *EDITABLE_FIELDS, "version"]
         read_only_fields = ["id"]
+
+
+class PatientSearchSerializer(serializers.Serializer):
+    """The list's query parameters. CharField refuses NUL bytes and trims; the length is capped."""
+
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=SEARCH_MAX_LENGTH, help_text="Name words or an exact MRN."
+    )

@@ -1,11 +1,12 @@
 """Patient core record API. Reads and writes go through the access policy and services."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from patients import selectors, services
-from patients.api.serializers import PatientSerializer
+from patients.api.serializers import PatientSearchSerializer, PatientSerializer
 from portal.access import get_patient_or_404
 from portal.models import Role
 
@@ -15,8 +16,11 @@ class PatientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_url_kwarg = "patient_id"
 
     def get_queryset(self):
-        return selectors.search_patients(self.request.user, self.request.query_params.get("q", ""), only_my_team=False)
+        search = PatientSearchSerializer(data=self.request.query_params)
+        search.is_valid(raise_exception=True)  # 400 {"q": [...]} for a NUL byte or an over-long query
+        return selectors.search_patients(self.request.user, search.validated_data.get("q", ""), only_my_team=False)
 
+    @extend_schema(parameters=[PatientSearchSerializer])
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         selectors.audit_listed(request.user, page)

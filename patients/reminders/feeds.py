@@ -6,6 +6,8 @@ account opted in (ReminderPreference.calendar_details) to see the plain-language
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -15,6 +17,9 @@ from patients.late_effects.wording import localise
 from patients.models import CalendarFeedToken, ReminderPreference
 from patients.reminders.channels import language_for
 from patients.reminders.ics import CalendarEvent, build_calendar, item_uid
+
+# The alphabet of secrets.token_urlsafe (CalendarFeedToken._new_token), up to the column's length.
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @transaction.atomic
@@ -33,7 +38,12 @@ def active_feed(user) -> CalendarFeedToken | None:
 
 
 def feed_for_token(token: str) -> bytes | None:
-    """The calendar for a live token, or None (unknown, revoked, or the account is inactive)."""
+    """The calendar for a live token, or None (malformed, unknown, revoked, or the account is inactive).
+
+    A token outside the token alphabet (a NUL byte, which PostgreSQL refuses) is refused unqueried.
+    """
+    if not TOKEN_RE.fullmatch(token):
+        return None
     feed = CalendarFeedToken.objects.select_related("user").filter(token=token, revoked_at__isnull=True).first()
     if feed is None or not feed.user.is_active:
         return None

@@ -50,5 +50,6 @@ def calendar_feed(request, token: str):
         raise Http404("No such calendar.")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
+    response["Pragma"] = "no-cache"
     response["Referrer-Policy"] = "no-referrer"
     return response

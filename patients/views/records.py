@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from patients import selectors, services
 from patients.clinical import selectors as clinical_selectors
-from patients.forms import BreakGlassForm, PatientForm
+from patients.forms import BreakGlassForm, PatientForm, PatientSearchForm
 from patients.models import EntryKind, Patient
 from portal.access import can_edit_patient, can_view_patient, deny, get_patient_or_404
 from portal.concurrency import StaleEdit
@@ -27,10 +27,17 @@ def _require_role(user, *roles):
 @login_required
 def patient_list(request):
     _require_role(request.user, Role.CLINICIAN)
-    query = request.GET.get("q", "")
-    page = Paginator(selectors.search_patients(request.user, query), 25).get_page(request.GET.get("page"))
+    form = PatientSearchForm(request.GET)
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        patients = selectors.search_patients(request.user, query)
+    else:  # No list under a search that was refused: the page shows why.
+        typed = request.GET.get("q", "").replace("\x00", "")[: selectors.SEARCH_MAX_LENGTH]
+        query, patients = typed, Patient.objects.none()
+    page = Paginator(patients, 25).get_page(request.GET.get("page"))
     selectors.audit_listed(request.user, page.object_list)
-    return render(request, "patients/patient_list.html", {"page": page, "query": query})
+    context = {"page": page, "query": query, "form": form}
+    return render(request, "patients/patient_list.html", context, status=400 if form.errors else 200)
 
 
 @login_required

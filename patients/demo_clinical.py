@@ -32,6 +32,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from patients.ages import age_on
 from patients.clinical import services as clinical
 from patients.late_effects import services as late_effects
 from patients.late_effects.engine import add_months
@@ -253,10 +254,10 @@ def regimen(course: Course) -> list[tuple[str, int, tuple]]:
 
 def _size(patient: Patient, on: date) -> tuple[Decimal, Decimal, int]:
     """Height, weight and intrathecal methotrexate dose (COG age bands) for the child's age on a day."""
-    age = (on - patient.date_of_birth).days / 365.25
-    height = min(Decimal("76") + Decimal(str(round(6.2 * age, 1))), Decimal("168"))
-    weight = min(Decimal("9") + Decimal(str(round(2.3 * age, 1))), Decimal("62"))
-    it_mg = 8 if age < 2 else 10 if age < 3 else 12 if age < 9 else 15
+    age = age_on(patient.date_of_birth, on)
+    height = min(Decimal("76") + Decimal(str(round(6.2 * age.in_years, 1))), Decimal("168"))
+    weight = min(Decimal("9") + Decimal(str(round(2.3 * age.in_years, 1))), Decimal("62"))
+    it_mg = 8 if not age.reached(2) else 10 if not age.reached(3) else 12 if not age.reached(9) else 15
     return height, weight, it_mg
 
 
@@ -453,10 +454,10 @@ def choose_children(result: demo_data.DemoResult) -> tuple[list[Patient], list[P
     )
     survivors, others = [], []
     for child in candidates[: demo_data.CLINICIAN_OWN_PATIENTS]:
-        age = (today - child.date_of_birth).days / 365.25
-        if child.status in SURVIVOR_STATUSES and age >= SURVIVOR_MIN_AGE_YEARS and len(survivors) < 2:
+        age = age_on(child.date_of_birth, today)
+        if child.status in SURVIVOR_STATUSES and age.reached(SURVIVOR_MIN_AGE_YEARS) and len(survivors) < 2:
             survivors.append(child)
-        elif child.status in ON_THERAPY_STATUSES and age >= 1.5 and len(others) < MAX_ON_THERAPY_OTHERS:
+        elif child.status in ON_THERAPY_STATUSES and age.reached(1.5) and len(others) < MAX_ON_THERAPY_OTHERS:
             others.append(child)
     return survivors, others
 

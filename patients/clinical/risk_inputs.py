@@ -45,9 +45,8 @@ def build_inputs(patient: Patient, diagnosis: Diagnosis | None, config: RiskSche
             markers[hyper.code] = hyper.classification
             names[hyper.code] = f"{hyper.name} (DNA index {diagnosis.dna_index})"
     cns, _ = diagnosis.effective_cns()
-    age = diagnosis.age_at_diagnosis_years
     return RiskInputs(
-        age_years=None if age is None else round(age, 4),
+        age_years=diagnosis.age_at_diagnosis,
         lineage=diagnosis.lineage or None,
         wbc_per_ul=diagnosis.wbc_per_ul,
         cns_status=cns,

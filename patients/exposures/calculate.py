@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from patients.ages import age_on
+
 from .summary import ExposureSummary
 
 TRANSFUSION_HCV_CUTOFF = date(1993, 1, 1)  # US blood supply screened for hepatitis C from 1992 (COG LTFU)
@@ -99,8 +101,9 @@ def _long_steroid_courses(courses: Iterable[ChemoGiven], min_days: int) -> int:
     return sum(1 for start, end in merged if (end - start).days + 1 >= min_days)
 
 
-def _years(born: date, on: date) -> float:
-    return round((on - born).days / 365.25, 2)
+def _years(born: date, on: date) -> float | None:
+    """The calendar age on a day as years + months / 12 (see patients.ages); None before birth."""
+    return None if on < born else age_on(born, on).in_years
 
 
 def summarise(facts: TreatmentFacts, rules: ExposureRules) -> tuple[ExposureSummary, list[str]]:

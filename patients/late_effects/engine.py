@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from patients.ages import exact_age_years
+from patients.ages import Age, age_on, cutoff_months, reaches_on
 
 OPS = {
     ">=": lambda a, b: a >= b,
@@ -29,6 +29,9 @@ OPS = {
 }
 # Values derived from the inputs that criteria may use besides the ExposureSummary fields.
 DERIVED_FIELDS = ("age_at_therapy_start", "age_at_therapy_end")
+# Fields that are ages: criteria compare them by the calendar (age >= 5 iff the 5th birthday was reached).
+AGE_FIELDS = ("age_at_therapy_start", "age_at_therapy_end", "cranial_radiation_age_years")
+AGE_OPS = (">=", ">", "<=", "<", "==", "!=")
 
 
 def add_months(day: date, months: int) -> date:
@@ -39,8 +42,11 @@ def add_months(day: date, months: int) -> date:
 
 
 def birthday(born: date, age: float) -> date:
-    """The date a person born on `born` reaches `age` years (fractional ages in whole months)."""
-    return add_months(born, round(age * 12))
+    """The date a person born on `born` reaches `age` years (fractional ages in whole months).
+
+    By the calendar, as patients.ages.age_on counts: a 29 Feb birthday falls on 1 Mar in non-leap years.
+    """
+    return reaches_on(born, age)
 
 
 @dataclass(frozen=True)
@@ -52,13 +58,21 @@ class PatientFacts:
     date_of_birth: date
     therapy_end: date | None
 
+    def _age_on(self, day: date | None) -> Age | None:
+        if day is None or day < self.date_of_birth:
+            return None
+        return age_on(self.date_of_birth, day)
+
     def value(self, name: str):
         if name == "age_at_therapy_start":
             start = self.exposures.get("therapy_start")
-            return exact_age_years(self.date_of_birth, start) if start else None
+            return self._age_on(start)
         if name == "age_at_therapy_end":
-            return exact_age_years(self.date_of_birth, self.therapy_end) if self.therapy_end else None
-        return self.exposures.get(name)
+            return self._age_on(self.therapy_end)
+        value = self.exposures.get(name)
+        if name in AGE_FIELDS and isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            return Age.from_years(value)  # a stored decimal age, in completed months
+        return value
 
 
 @dataclass(frozen=True)
@@ -123,7 +137,12 @@ def evaluate(criterion: dict, facts: PatientFacts) -> tuple[bool, list[str]]:
     value = facts.value(criterion["field"])
     if value is None and criterion["op"] != "is_set":
         return False, []
-    met = OPS[criterion["op"]](value, criterion["value"])
+    target = criterion["value"]
+    if isinstance(value, Age) and criterion["op"] in AGE_OPS and isinstance(target, int | float):
+        # By the calendar, in whole months: "age < 5" holds until the day before the 5th birthday.
+        met = OPS[criterion["op"]](value.total_months, cutoff_months(target))
+    else:
+        met = OPS[criterion["op"]](value, target)
     if not met:
         return False, []
     if criterion["op"] == "is_set":
@@ -171,10 +190,10 @@ def interval_months(schedule: dict, date_of_birth: date, on: date) -> int | None
     """The interval that applies at `on` (age-dependent phases), None for one-time screening."""
     if schedule.get("once"):
         return None
-    age = exact_age_years(date_of_birth, on)
+    age = age_on(date_of_birth, on)
     for phase in schedule["phases"]:
         until = phase.get("until_age")
-        if until is None or age < until:
+        if until is None or not age.reached(until):
             return phase["every_months"]
     return None  # past the last bounded phase: no further screening
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patients.ages import exact_age_years
+from patients.ages import Age, age_on
 from patients.risk.cns import effective_cns_status
 from patients.units import wbc_from_per_ul
 
@@ -81,10 +81,17 @@ class Diagnosis(models.Model):
         return f"Diagnosis of patient {self.patient_id}"
 
     @property
-    def age_at_diagnosis_years(self) -> float | None:
-        if not self.diagnosed_on:
+    def age_at_diagnosis(self) -> Age | None:
+        """The calendar age at diagnosis (completed years and months), what the risk schemes compare."""
+        if not self.diagnosed_on or not self.patient.date_of_birth or self.diagnosed_on < self.patient.date_of_birth:
             return None
-        return exact_age_years(self.patient.date_of_birth, self.diagnosed_on)
+        return age_on(self.patient.date_of_birth, self.diagnosed_on)
+
+    @property
+    def age_at_diagnosis_years(self) -> float | None:
+        """The calendar age at diagnosis as years + months / 12 (the API's number; decide with age_at_diagnosis)."""
+        age = self.age_at_diagnosis
+        return None if age is None else age.in_years
 
     @property
     def wbc_e9_per_l(self) -> float | None:

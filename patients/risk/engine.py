@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 
+from patients.ages import Age, cutoff_months
+
 from .config import SchemeConfig
 from .facts import Facts
 from .inputs import MRD_LABELS, Mrd, RiskInputs
@@ -40,13 +42,15 @@ def _mrd_candidates(result: Mrd | None) -> tuple[float, ...]:
     return tuple(c for c in MRD_CANDIDATES if c < below) or (0.0,)
 
 
+def _age_candidates(cfg: SchemeConfig) -> tuple[Age, ...]:
+    """One calendar age in each band between the age cut-offs (in whole months, as the schemes compare)."""
+    lo, hi, vh = (cutoff_months(c) for c in (cfg.sr_age_min_years, cfg.sr_age_max_years, cfg.very_high_age_years))
+    return tuple(Age.from_months(m) for m in (lo // 2, (lo + hi) // 2, (hi + vh) // 2, vh + 12))
+
+
 def _dimensions(scheme, inputs: RiskInputs, cfg: SchemeConfig) -> list[tuple[str, tuple]]:
-    lo, hi, vh = cfg.sr_age_min_years, cfg.sr_age_max_years, cfg.very_high_age_years
     dims = [
-        (
-            "age_years",
-            (inputs.age_years,) if inputs.age_years is not None else (lo / 2, (lo + hi) / 2, (hi + vh) / 2, vh + 1),
-        ),
+        ("age_years", (inputs.age,) if inputs.age is not None else _age_candidates(cfg)),
         ("lineage", (inputs.lineage,) if inputs.lineage else ("B", "T")),
         (
             "wbc_per_ul",
@@ -80,7 +84,7 @@ def evaluate(scheme_key: str, inputs: RiskInputs, cfg: SchemeConfig | None = Non
     for combo in itertools.product(*(options for _, options in dims)):
         values = dict(zip(names, combo, strict=True))
         facts = Facts(
-            age_years=values["age_years"],
+            age=values["age_years"],
             lineage=values["lineage"],
             wbc_per_ul=values["wbc_per_ul"],
             cns_status=values["cns_status"],

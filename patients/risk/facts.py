@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from patients.ages import Age
+
 from .inputs import MRD_LABELS
 
 
 @dataclass(frozen=True)
 class Facts:
-    age_years: float
+    age: Age  # calendar age at diagnosis: compare with cut-offs via age.reached(years)
     lineage: str
     wbc_per_ul: float
     cns_status: str

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from patients.ages import Age
+
 LINEAGES = ("B", "T", "mixed")
 CNS_STATUSES = ("CNS1", "CNS2", "CNS3")  # after the traumatic-tap calculation (see cns.py)
 CLASSIFICATIONS = ("favourable", "neutral", "unfavourable")
@@ -37,9 +39,14 @@ class Mrd:
 
 @dataclass(frozen=True)
 class RiskInputs:
-    """None means "not known yet"; the engine then answers provisionally."""
+    """None means "not known yet"; the engine then answers provisionally.
 
-    age_years: float | None = None
+    The age at diagnosis is a calendar age (patients.ages.age_on). `age_years` takes that Age, or a
+    decimal number of years from callers without dates (taken in completed months: 9.99 is 9 years
+    11 months); `age` is always the Age the schemes compare with their cut-offs.
+    """
+
+    age_years: Age | float | None = None
     lineage: str | None = None
     wbc_per_ul: float | None = None
     cns_status: str | None = None
@@ -52,6 +59,13 @@ class RiskInputs:
     mrd: tuple[tuple[str, Mrd], ...] = field(default_factory=tuple)
     # Display names of marker codes, for the reasons in words (not an input to any rule).
     marker_names: tuple[tuple[str, str], ...] = field(default_factory=tuple, compare=False)
+    age: Age | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        age = self.age_years
+        if age is not None and not isinstance(age, Age):
+            age = Age.from_years(age)
+        object.__setattr__(self, "age", age)
 
     def mrd_at(self, timepoint: str) -> Mrd | None:
         for key, result in self.mrd:
@@ -61,7 +75,8 @@ class RiskInputs:
 
     def as_dict(self) -> dict:
         return {
-            "age_years": self.age_years,
+            "age_years": None if self.age is None else self.age.in_years,
+            "age": None if self.age is None else {"years": self.age.years, "months": self.age.months},
             "lineage": self.lineage,
             "wbc_per_ul": self.wbc_per_ul,
             "cns_status": self.cns_status,

@@ -13,18 +13,24 @@ from .facts import Facts
 MRD_THRESHOLD = 0.01  # % (1 leukaemic cell in 10,000)
 
 
+def _years(cutoff: float) -> str:
+    """A cut-off in words: "1 year", "10 years", "1.5 years"."""
+    return f"{cutoff:g} year{'' if cutoff == 1 else 's'}"
+
+
 def _nci_standard(f: Facts, cfg: SchemeConfig) -> tuple[bool, list[str]]:
     """NCI/Rome: standard risk = age sr_min to < sr_max years and WBC < cut-off."""
     reasons = []
-    age_ok = cfg.sr_age_min_years <= f.age_years < cfg.sr_age_max_years
+    # Calendar cut-offs: 1 to <10 years means from the 1st birthday to the day before the 10th.
+    age_ok = f.age.reached(cfg.sr_age_min_years) and not f.age.reached(cfg.sr_age_max_years)
     wbc_ok = f.wbc_per_ul < cfg.wbc_cutoff_per_ul
-    reasons.append(
-        f.note(
-            f"age {f.age_years:.2f} years is {'within' if age_ok else 'outside'} "
-            f"{cfg.sr_age_min_years:g} to <{cfg.sr_age_max_years:g} years",
-            "age_years",
-        )
-    )
+    if not f.age.reached(cfg.sr_age_min_years):
+        age_text = f"age {f.age} is under {_years(cfg.sr_age_min_years)}"
+    elif f.age.reached(cfg.sr_age_max_years):
+        age_text = f"age {f.age} is {_years(cfg.sr_age_max_years)} or older"
+    else:
+        age_text = f"age {f.age} is within {cfg.sr_age_min_years:g} to <{_years(cfg.sr_age_max_years)}"
+    reasons.append(f.note(age_text, "age_years"))
     reasons.append(
         f.note(
             f"white count {f.wbc_per_ul:,.0f}/µL is {'below' if wbc_ok else 'at or above'} "
@@ -66,10 +72,8 @@ class NciRome(Scheme):
                 f.note(f"{f.lineage}-lineage ALL: the NCI/Rome age and white-count criteria apply to B-ALL", "lineage"),
                 "non-B lineage is treated as high risk",
             ]
-        if f.age_years < cfg.sr_age_min_years:
-            return "very_high", [
-                f.note(f"infant: age {f.age_years:.2f} years is under {cfg.sr_age_min_years:g} year", "age_years")
-            ]
+        if not f.age.reached(cfg.sr_age_min_years):
+            return "very_high", [f.note(f"infant: age {f.age} is under {_years(cfg.sr_age_min_years)}", "age_years")]
         standard, reasons = _nci_standard(f, cfg)
         return ("standard" if standard else "high"), reasons
 
@@ -94,8 +98,8 @@ class CogAall08b1(Scheme):
             return "very_high", [f.note("unfavourable genetics: " + ", ".join(unfavourable), "genetics")]
         if f.induction_failure:
             return "very_high", ["induction failure"]
-        if f.age_years < cfg.sr_age_min_years:
-            return "very_high", [f.note(f"infant: age {f.age_years:.2f} years", "age_years")]
+        if not f.age.reached(cfg.sr_age_min_years):
+            return "very_high", [f.note(f"infant: age {f.age} is under {_years(cfg.sr_age_min_years)}", "age_years")]
         standard, nci_reasons = _nci_standard(f, cfg)
         reasons += nci_reasons
         if standard and f.steroid_pretreatment and cfg.steroid_pretreatment_is_high:
@@ -106,9 +110,11 @@ class CogAall08b1(Scheme):
         reasons.append(f.note(f"{f.mrd_text('day29')} is {'≥' if d29_pos else '<'} {MRD_THRESHOLD}%", "mrd:day29"))
         if not standard:
             reasons.insert(0, "NCI high risk")
-            if f.age_years >= cfg.very_high_age_years:
+            if f.age.reached(cfg.very_high_age_years):
                 group = "very_high"
-                reasons.append(f.note(f"NCI high risk aged {cfg.very_high_age_years:g} years or older", "age_years"))
+                reasons.append(
+                    f.note(f"NCI high risk aged {_years(cfg.very_high_age_years)} or older (age {f.age})", "age_years")
+                )
             else:
                 group = "very_high" if d29_pos else "high"
         else:
@@ -188,8 +194,8 @@ class StJudeTotalXVI(Scheme):
         unfavourable = f.markers("unfavourable")
         if unfavourable:
             exclusions.append(f.note("unfavourable genetics: " + ", ".join(unfavourable), "genetics"))
-        if f.age_years < cfg.sr_age_min_years:
-            exclusions.append(f.note("infant", "age_years"))
+        if not f.age.reached(cfg.sr_age_min_years):
+            exclusions.append(f.note(f"infant (age {f.age})", "age_years"))
         if d15 >= 1:
             exclusions.append(f.note(f"{f.mrd_text('day15')} is ≥ 1%", "mrd:day15"))
         if d42 >= MRD_THRESHOLD:

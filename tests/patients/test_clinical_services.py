@@ -167,3 +167,23 @@ def test_dna_index_counts_as_high_hyperdiploidy_at_the_set_cut_off(clinician, pa
     diagnose(clinician, patient, genetic_markers=[], dna_index=dna_index)
     genetics = RiskAssessment.objects.get().inputs["inputs"]["genetics"]
     assert (["HIGH_HYPERDIPLOIDY", "favourable"] in genetics) is hyperdiploid
+
+
+def test_diagnosed_on_the_tenth_birthday_is_ten_by_the_calendar(clinician, patient):
+    """Born 2012-03-01, diagnosed 2022-03-01: 10 years 0 months (days / 365.25 gave 9.9986), so NCI high risk."""
+    from patients.ages import Age
+    from patients.clinical.risk_inputs import build_inputs
+
+    RiskSchemeConfig.objects.update(active=False)
+    RiskSchemeConfig.objects.create(name="NCI", scheme="nci_rome", active=True)
+    patient.date_of_birth = date(2012, 3, 1)
+    patient.save()
+    diagnosis = diagnose(clinician, patient, diagnosed_on=date(2022, 3, 1), genetic_markers=[])
+    assert diagnosis.age_at_diagnosis == Age(10, 0)
+    assert diagnosis.age_at_diagnosis_years == 10.0
+    inputs = build_inputs(patient, diagnosis, RiskSchemeConfig.objects.get(active=True))
+    assert inputs.age == Age(10, 0)
+    assessment = RiskAssessment.objects.filter(patient=patient).order_by("-id").first()
+    assert assessment.group == "high"
+    assert "age 10 years 0 months is 10 years or older" in assessment.reasons
+    assert assessment.inputs["inputs"]["age"] == {"years": 10, "months": 0}

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from patients.clinical import services
-from patients.exposures import ExposureSummary, exposures_changed
+from patients.exposures import exposures_changed
 from patients.exposures.calculate import ChemoGiven, ExposureRules, TreatmentFacts, summarise
 from patients.exposures.store import load_exposure_summary
 from patients.models import AnthracyclineFactor, ExposureRecord, ExposureRuleSet
@@ -139,7 +139,13 @@ def test_manual_summary_yields_the_same_record(clinician):
     assert summary.source == "manual"
     assert summary.therapy_end == date(2007, 6, 1)
     assert summary.red_cell_transfusions == 12
-    assert isinstance(summary, ExposureSummary)
+    assert summary.therapy_start == date(2005, 1, 1)
+    assert summary.intrathecal_chemotherapy is True
+    # What the summary did not report stays at "none", as for a timeline with no such entries.
+    assert not summary.transfusion_before_1993 and not summary.transfusion_before_1972
+    assert not summary.any_corticosteroid and summary.corticosteroid_long_courses == 0
+    assert summary.cranial_radiation_gy == 0 and summary.heart_radiation_gy == 0
+    assert not summary.hsct and not summary.tbi and summary.tbi_gy == 0
 
 
 def test_factors_are_versioned_data(clinician, child):

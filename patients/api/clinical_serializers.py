@@ -15,8 +15,10 @@ from patients.models import (
     TreatmentPhase,
     TreatmentPlan,
 )
+from patients.models.diagnosis import DIAGNOSIS_FIELDS
 from patients.models.exposures import MANUAL_SUMMARY_FIELDS
 from patients.models.risk import Decision
+from patients.models.timeline import ENTRY_FIELDS, PHASE_FIELDS, PLAN_FIELDS
 
 VERSION_HELP = "The version you loaded; a stale one gets 409."
 
@@ -37,28 +39,11 @@ class DiagnosisSerializer(serializers.ModelSerializer):
         model = Diagnosis
         fields = [
             "id",
-            "diagnosed_on",
+            *DIAGNOSIS_FIELDS,
             "age_at_diagnosis_years",
-            "lineage",
-            "wbc_value",
-            "wbc_unit",
             "wbc_per_ul",
-            "cns_status",
-            "csf_wbc_per_ul",
-            "csf_rbc_per_ul",
-            "blood_wbc_per_ul",
-            "blood_rbc_per_ul",
-            "cranial_nerve_palsy",
             "effective_cns_status",
             "effective_cns_reason",
-            "testicular_involvement",
-            "steroid_pretreatment",
-            "induction_failure",
-            "genetic_markers",
-            "genetics_complete",
-            "dna_index",
-            "predisposition_syndromes",
-            "notes",
             "version",
         ]
         read_only_fields = ["id", "wbc_per_ul"]
@@ -103,7 +88,7 @@ class TreatmentPlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TreatmentPlan
-        fields = ["id", "protocol", "regimen", "arm", "notes", "version"]
+        fields = ["id", *PLAN_FIELDS, "version"]
         read_only_fields = ["id"]
 
 
@@ -113,8 +98,7 @@ class TreatmentPhaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TreatmentPhase
-        fields = ["id", "key", "custom_name", "name", "planned_start", "planned_end", "actual_start", "actual_end"]
-        fields += ["version"]
+        fields = ["id", *PHASE_FIELDS, "name", "version"]
         read_only_fields = ["id"]
         validators = []  # the service checks dates against the child (field errors, nothing saved)
 
@@ -149,23 +133,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TimelineEntry
-        fields = [
-            "id",
-            "kind",
-            "occurred_on",
-            "ends_on",
-            "phase",
-            "title",
-            "subtype",
-            "result",
-            "notes",
-            "visibility",
-            "released_at",
-            "confidential",
-            "detail",
-            "created_at",
-            "version",
-        ]
+        fields = ["id", "kind", *ENTRY_FIELDS, "detail", "created_at", "version"]
         read_only_fields = ["id", "created_at"]
         validators = []
 

@@ -17,9 +17,11 @@ from patients.models import (
     TreatmentPhase,
     TreatmentPlan,
 )
+from patients.models.base import RELEASE_FIELDS
+from patients.models.diagnosis import DIAGNOSIS_FIELDS
 from patients.models.exposures import MANUAL_SUMMARY_FIELDS
 from patients.models.risk import Decision
-from patients.models.timeline import SUBTYPES
+from patients.models.timeline import ENTRY_FIELDS, PHASE_FIELDS, PLAN_FIELDS, SUBTYPES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -46,26 +48,7 @@ class DiagnosisForm(forms.ModelForm):
 
     class Meta:
         model = Diagnosis
-        fields = [
-            "diagnosed_on",
-            "lineage",
-            "wbc_value",
-            "wbc_unit",
-            "cns_status",
-            "csf_wbc_per_ul",
-            "csf_rbc_per_ul",
-            "blood_wbc_per_ul",
-            "blood_rbc_per_ul",
-            "cranial_nerve_palsy",
-            "testicular_involvement",
-            "steroid_pretreatment",
-            "induction_failure",
-            "dna_index",
-            "genetic_markers",
-            "genetics_complete",
-            "predisposition_syndromes",
-            "notes",
-        ]
+        fields = DIAGNOSIS_FIELDS
         widgets = {"diagnosed_on": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -74,7 +57,7 @@ class PlanForm(forms.ModelForm):
 
     class Meta:
         model = TreatmentPlan
-        fields = ["protocol", "regimen", "arm", "notes"]
+        fields = PLAN_FIELDS
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -83,7 +66,7 @@ class PhaseForm(forms.ModelForm):
 
     class Meta:
         model = TreatmentPhase
-        fields = ["key", "custom_name", "planned_start", "planned_end", "actual_start", "actual_end"]
+        fields = PHASE_FIELDS
         widgets = {f: DATE for f in ["planned_start", "planned_end", "actual_start", "actual_end"]}
 
 
@@ -110,8 +93,6 @@ class DecisionForm(forms.Form):
         self.fields["group"].choices = [("", "—")] + [(g, g.replace("_", " ").capitalize()) for g in groups]
 
 
-ENTRY_BASE_FIELDS = ["occurred_on", "ends_on", "phase", "title", "subtype", "result", "notes"]
-RELEASE_FIELDS = ["visibility", "released_at", "confidential"]
 KIND_BASE_FIELDS = {
     # Which shared fields each kind shows (all get title, notes and the release fields).
     "chemo": ["occurred_on", "ends_on", "phase"],
@@ -183,7 +164,7 @@ def entry_form_class(kind: str, patient) -> type[forms.Form]:
 
 
 def entry_initial(entry: TimelineEntry) -> dict:
-    initial = {name: getattr(entry, name) for name in [*ENTRY_BASE_FIELDS, *RELEASE_FIELDS]}
+    initial = {name: getattr(entry, name) for name in ENTRY_FIELDS}
     initial["phase"] = entry.phase_id
     initial["version"] = entry.version
     detail = entry.detail

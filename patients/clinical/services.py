@@ -30,9 +30,10 @@ from patients.models import (
     TreatmentPhase,
     TreatmentPlan,
 )
+from patients.models.diagnosis import DIAGNOSIS_FIELDS, DIAGNOSIS_M2M_FIELDS
 from patients.models.exposures import MANUAL_SUMMARY_FIELDS
 from patients.models.risk import Decision
-from patients.models.timeline import SUBTYPES
+from patients.models.timeline import ENTRY_FIELDS, PHASE_FIELDS, PLAN_FIELDS, SUBTYPES
 from patients.risk import evaluate
 from patients.units import mosteller_bsa, wbc_to_per_ul
 from portal.access import can_edit_patient, deny, record_patient_event
@@ -113,24 +114,7 @@ def _after_change(user, patient: Patient, *, risk: bool = True, exposures: bool 
 
 # --- diagnosis -------------------------------------------------------------------------------------
 
-DIAGNOSIS_FIELDS = [
-    "diagnosed_on",
-    "lineage",
-    "wbc_value",
-    "wbc_unit",
-    "cns_status",
-    "csf_wbc_per_ul",
-    "csf_rbc_per_ul",
-    "blood_wbc_per_ul",
-    "blood_rbc_per_ul",
-    "cranial_nerve_palsy",
-    "testicular_involvement",
-    "steroid_pretreatment",
-    "induction_failure",
-    "genetics_complete",
-    "dna_index",
-    "notes",
-]
+DIAGNOSIS_SCALAR_FIELDS = [f for f in DIAGNOSIS_FIELDS if f not in DIAGNOSIS_M2M_FIELDS]
 
 
 def save_diagnosis(user, patient: Patient, data: dict, expected_version: int | None = None) -> Diagnosis:
@@ -140,7 +124,7 @@ def save_diagnosis(user, patient: Patient, data: dict, expected_version: int | N
     created = diagnosis is None
     if created:
         diagnosis = Diagnosis(patient=patient)
-    changed = [f for f in DIAGNOSIS_FIELDS if f in data and getattr(diagnosis, f) != data[f]]
+    changed = [f for f in DIAGNOSIS_SCALAR_FIELDS if f in data and getattr(diagnosis, f) != data[f]]
     for name in changed:
         setattr(diagnosis, name, data[name])
     errors: dict = {}
@@ -159,7 +143,7 @@ def save_diagnosis(user, patient: Patient, data: dict, expected_version: int | N
         _versioned_save(
             user, patient, diagnosis, expected_version, [*changed, "wbc_per_ul", "updated_by"], created=created
         )
-        for m2m in ("genetic_markers", "predisposition_syndromes"):
+        for m2m in DIAGNOSIS_M2M_FIELDS:
             if m2m in data:
                 getattr(diagnosis, m2m).set(data[m2m])
                 changed.append(m2m)
@@ -251,9 +235,6 @@ def decide_risk(
 
 # --- plan and phases -------------------------------------------------------------------------------
 
-PLAN_FIELDS = ["protocol", "regimen", "arm", "notes"]
-PHASE_FIELDS = ["key", "custom_name", "planned_start", "planned_end", "actual_start", "actual_end"]
-
 
 def save_plan(user, patient: Patient, data: dict, expected_version: int | None = None) -> TreatmentPlan:
     _require_edit(user, patient)
@@ -315,18 +296,6 @@ def delete_phase(user, patient: Patient, phase: TreatmentPhase) -> None:
 
 # --- timeline entries ------------------------------------------------------------------------------
 
-ENTRY_FIELDS = [
-    "occurred_on",
-    "ends_on",
-    "phase",
-    "title",
-    "subtype",
-    "result",
-    "notes",
-    "visibility",
-    "released_at",
-    "confidential",
-]
 # Kinds whose changes move the risk result or the exposures.
 RISK_KINDS = {EntryKind.MRD}
 EXPOSURE_KINDS = {

@@ -17,8 +17,7 @@ from patients.late_effects import selectors, services, wording
 from patients.late_effects.forms import CloseItemForm, CompleteItemForm
 from patients.models import FollowUpStatus
 from portal.access import FAMILY_PAGE, STAFF_PAGE, can_edit_patient, deny, patient_for_page
-from portal.concurrency import StaleEdit
-from portal.forms import add_validation_errors
+from portal.forms import save_through_service
 
 
 def _clinical_patient(request, patient_id, *, edit=False):
@@ -60,23 +59,31 @@ def _item_or_404(request, patient, item_id):
     return item
 
 
+def _item_action(request, patient, form, call, done_message: str):
+    """Validate `form`, save through `call` (which reads form.cleaned_data), back to the care plan.
+
+    The care-plan page is reached by redirect after every action, so the form's errors travel as one message.
+    """
+    if form.is_valid() and save_through_service(form, call) is None:
+        messages.success(request, done_message)
+    if form.errors:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("patients:care_plan", patient_id=patient.pk)
+
+
 @login_required
 @require_POST
 def item_complete(request, patient_id: int, item_id: int):
     patient = _clinical_patient(request, patient_id, edit=True)
     item = _item_or_404(request, patient, item_id)
     form = CompleteItemForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complete_item(request.user, item, **form.cleaned_data)
-            messages.success(request, _("Follow-up marked as done."))
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-        except StaleEdit as exc:
-            form.add_error(None, str(exc))
-    if form.errors:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-    return redirect("patients:care_plan", patient_id=patient.pk)
+    return _item_action(
+        request,
+        patient,
+        form,
+        lambda: services.complete_item(request.user, item, **form.cleaned_data),
+        _("Follow-up marked as done."),
+    )
 
 
 @login_required
@@ -85,17 +92,15 @@ def item_close(request, patient_id: int, item_id: int):
     patient = _clinical_patient(request, patient_id, edit=True)
     item = _item_or_404(request, patient, item_id)
     form = CloseItemForm(request.POST)
-    if form.is_valid():
-        try:
-            services.close_item(
-                request.user, item, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("Follow-up closed."))
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-    if form.errors:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-    return redirect("patients:care_plan", patient_id=patient.pk)
+    return _item_action(
+        request,
+        patient,
+        form,
+        lambda: services.close_item(
+            request.user, item, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
+        ),
+        _("Follow-up closed."),
+    )
 
 
 @login_required

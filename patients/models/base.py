@@ -15,6 +15,10 @@ class Visibility(models.TextChoices):
     RELEASED = "released", _("Released to the family")
 
 
+# The release settings a clinician edits on every entry (forms, serializers and services share them).
+RELEASE_FIELDS = ("visibility", "released_at", "confidential")
+
+
 class PatientEntry(models.Model):
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.CASCADE, related_name="%(app_label)s_%(class)s_set"

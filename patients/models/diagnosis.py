@@ -114,3 +114,28 @@ class Diagnosis(models.Model):
             blood_rbc=self.blood_rbc_per_ul,
             cranial_nerve_palsy=self.cranial_nerve_palsy,
         )
+
+
+# What a clinician edits on a diagnosis, in the order the form shows it: the one list shared by the form,
+# the API serializer and patients.clinical.services.save_diagnosis (which sets the many-to-many ones last).
+DIAGNOSIS_M2M_FIELDS = ("genetic_markers", "predisposition_syndromes")
+DIAGNOSIS_FIELDS = (
+    "diagnosed_on",
+    "lineage",
+    "wbc_value",
+    "wbc_unit",
+    "cns_status",
+    "csf_wbc_per_ul",
+    "csf_rbc_per_ul",
+    "blood_wbc_per_ul",
+    "blood_rbc_per_ul",
+    "cranial_nerve_palsy",
+    "testicular_involvement",
+    "steroid_pretreatment",
+    "induction_failure",
+    "dna_index",
+    "genetic_markers",
+    "genetics_complete",
+    "predisposition_syndromes",
+    "notes",
+)

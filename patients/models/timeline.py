@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.care_keys import PHASE_KEYS
 
-from .base import PatientEntry
+from .base import RELEASE_FIELDS, PatientEntry
 
 _positive = [MinValueValidator(0)]
 
@@ -82,6 +82,11 @@ class TreatmentPhase(models.Model):
     @property
     def name(self) -> str:
         return self.custom_name if self.key == "custom" and self.custom_name else str(PHASE_LABELS[self.key])
+
+
+# What a clinician edits on a plan and on a phase: shared by the forms, the API serializers and the services.
+PLAN_FIELDS = ("protocol", "regimen", "arm", "notes")
+PHASE_FIELDS = ("key", "custom_name", "planned_start", "planned_end", "actual_start", "actual_end")
 
 
 class EntryKind(models.TextChoices):
@@ -159,6 +164,11 @@ class TimelineEntry(PatientEntry):
         """The kind's detail row, if the kind has one (loaded by select_related in selectors)."""
         name = DETAIL_RELATED.get(self.kind)
         return getattr(self, name, None) if name else None
+
+
+# The shared fields of every timeline entry a clinician edits (each kind's form shows a subset, see
+# patients.clinical.forms.KIND_BASE_FIELDS); the kind's typed fields live on its detail model.
+ENTRY_FIELDS = ("occurred_on", "ends_on", "phase", "title", "subtype", "result", "notes", *RELEASE_FIELDS)
 
 
 class EntryDetail(models.Model):

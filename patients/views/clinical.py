@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from patients.clinical import selectors, services
@@ -52,42 +53,58 @@ def _form_page(request, patient, form, title, *, status=200, back=None, delete_u
     return render(request, "patients/clinical/form_page.html", context, status=status)
 
 
-@login_required
-def diagnosis_edit(request, patient_id: int):
-    patient = _patient(request, patient_id, edit=True)
-    diagnosis = selectors.diagnosis_of(patient)
-    if request.method == "POST":
-        form = DiagnosisForm(request.POST, instance=diagnosis)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            version = data.pop("version", None)
-            status = save_through_service(form, lambda: services.save_diagnosis(request.user, patient, data, version))
-            if status is None:
-                messages.success(request, _("Diagnosis saved. The risk assessment was updated."))
-                return redirect(_detail_url(patient, "diagnosis"))
-        else:
+def singleton_form_view(form_class, *, load, save, title, anchor: str, saved_message=None):
+    """The edit page of something a child has at most one of (diagnosis, treatment plan, manual summary).
+
+    GET shows `form_class` for `load(patient)` (empty when the child has none yet). POST parses the form
+    and saves through `save(user, patient, data, expected_version)`: back to the record at `anchor`
+    on success, else the form again with 409 (stale edit) or 400 (invalid).
+    """
+
+    @login_required
+    def view(request, patient_id: int):
+        patient = _patient(request, patient_id, edit=True)
+        instance = load(patient)
+        if request.method == "POST":
+            form = form_class(request.POST, instance=instance)
             status = 400
-        return _form_page(request, patient, form, _("Diagnosis"), status=status)
-    form = DiagnosisForm(instance=diagnosis, initial={"version": diagnosis.version if diagnosis else None})
-    return _form_page(request, patient, form, _("Diagnosis"))
+            if form.is_valid():
+                data = dict(form.cleaned_data)
+                version = data.pop("version", None)
+                status = save_through_service(form, lambda: save(request.user, patient, data, version))
+                if status is None:
+                    if saved_message:
+                        messages.success(request, str(saved_message))
+                    return redirect(_detail_url(patient, anchor))
+            return _form_page(request, patient, form, title, status=status)
+        form = form_class(instance=instance, initial={"version": instance.version if instance else None})
+        return _form_page(request, patient, form, title)
+
+    return view
 
 
-@login_required
-def plan_edit(request, patient_id: int):
-    patient = _patient(request, patient_id, edit=True)
-    plan = TreatmentPlan.objects.filter(patient=patient).first()
-    if request.method == "POST":
-        form = PlanForm(request.POST, instance=plan)
-        status = 400
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            version = data.pop("version", None)
-            status = save_through_service(form, lambda: services.save_plan(request.user, patient, data, version))
-            if status is None:
-                return redirect(_detail_url(patient, "treatment"))
-        return _form_page(request, patient, form, _("Treatment plan"), status=status)
-    form = PlanForm(instance=plan, initial={"version": plan.version if plan else None})
-    return _form_page(request, patient, form, _("Treatment plan"))
+diagnosis_edit = singleton_form_view(
+    DiagnosisForm,
+    load=selectors.diagnosis_of,
+    save=lambda *args: services.save_diagnosis(*args),
+    title=gettext_lazy("Diagnosis"),
+    anchor="diagnosis",
+    saved_message=gettext_lazy("Diagnosis saved. The risk assessment was updated."),
+)
+plan_edit = singleton_form_view(
+    PlanForm,
+    load=lambda patient: TreatmentPlan.objects.filter(patient=patient).first(),
+    save=lambda *args: services.save_plan(*args),
+    title=gettext_lazy("Treatment plan"),
+    anchor="treatment",
+)
+manual_summary_edit = singleton_form_view(
+    ManualSummaryForm,
+    load=lambda patient: ManualTreatmentSummary.objects.filter(patient=patient).first(),
+    save=lambda *args: services.save_manual_summary(*args),
+    title=gettext_lazy("Treatment summary from another centre"),
+    anchor="exposures",
+)
 
 
 def _phase_of(request, patient, phase_id) -> TreatmentPhase:
@@ -236,27 +253,6 @@ def risk_decide(request, patient_id: int, assessment_id: int):
     return _form_page(
         request, patient, form, _("Risk group decision"), status=status, back=_detail_url(patient, "risk")
     )
-
-
-@login_required
-def manual_summary_edit(request, patient_id: int):
-    patient = _patient(request, patient_id, edit=True)
-    manual = ManualTreatmentSummary.objects.filter(patient=patient).first()
-    title = _("Treatment summary from another centre")
-    if request.method == "POST":
-        form = ManualSummaryForm(request.POST, instance=manual)
-        status = 400
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            version = data.pop("version", None)
-            status = save_through_service(
-                form, lambda: services.save_manual_summary(request.user, patient, data, version)
-            )
-            if status is None:
-                return redirect(_detail_url(patient, "exposures"))
-        return _form_page(request, patient, form, title, status=status)
-    form = ManualSummaryForm(instance=manual, initial={"version": manual.version if manual else None})
-    return _form_page(request, patient, form, title)
 
 
 @login_required

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,8 +13,7 @@ from patients.clinical import selectors as clinical_selectors
 from patients.forms import BreakGlassForm, PatientForm, PatientSearchForm
 from patients.models import EntryKind, Patient
 from portal.access import can_edit_patient, can_view_patient, deny, get_patient_or_404
-from portal.concurrency import StaleEdit
-from portal.forms import add_validation_errors
+from portal.forms import save_through_service
 from portal.models import Role
 from portal.services.break_glass import open_break_glass
 
@@ -61,13 +60,14 @@ def patient_create(request):
     _require_role(request.user, Role.CLINICIAN)
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            patient = services.create_patient(request.user, form.cleaned_data)
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-        else:
+        created: list[Patient] = []
+
+        def create():
+            created.append(services.create_patient(request.user, form.cleaned_data))
+
+        if save_through_service(form, create) is None:
             messages.success(request, _("Record created."))
-            return redirect("patients:detail", patient_id=patient.pk)
+            return redirect("patients:detail", patient_id=created[0].pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "patients/patient_form.html", {"form": form, "creating": True}, status=status)
 
@@ -80,14 +80,10 @@ def patient_edit(request, patient_id: int):
         status = 400
         if form.is_valid():
             expected = form.cleaned_data.get("version") or 0
-            try:
-                services.update_patient(request.user, patient, form.cleaned_data, expected)
-            except StaleEdit as exc:
-                form.add_error(None, str(exc))
-                status = 409
-            except ValidationError as exc:
-                add_validation_errors(form, exc)
-            else:
+            status = save_through_service(
+                form, lambda: services.update_patient(request.user, patient, form.cleaned_data, expected)
+            )
+            if status is None:
                 messages.success(request, _("Changes saved."))
                 return redirect("patients:detail", patient_id=patient.pk)
         context = {"form": form, "patient": patient, "conflict": status == 409}
@@ -112,16 +108,14 @@ def break_glass(request):
             form.add_error("mrn", _("No record has this MRN. Check the number and try again."))
         elif can_view_patient(request.user, patient):
             return redirect("patients:detail", patient_id=patient.pk)
-        else:
-            try:
-                open_break_glass(request.user, patient, form.cleaned_data["reason"])
-            except ValidationError as exc:
-                add_validation_errors(form, exc)
-            else:
-                messages.warning(
-                    request, _("Emergency access granted. Your access is recorded and the care team has been told.")
-                )
-                return redirect("patients:detail", patient_id=patient.pk)
+        elif (
+            save_through_service(form, lambda: open_break_glass(request.user, patient, form.cleaned_data["reason"]))
+            is None
+        ):
+            messages.warning(
+                request, _("Emergency access granted. Your access is recorded and the care team has been told.")
+            )
+            return redirect("patients:detail", patient_id=patient.pk)
     status = 400 if request.method == "POST" else 200
     hours = int(settings.BREAK_GLASS_DURATION.total_seconds() // 3600)
     return render(request, "patients/break_glass.html", {"form": form, "hours": hours}, status=status)

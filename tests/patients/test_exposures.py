@@ -9,7 +9,6 @@ from patients.clinical import services
 from patients.clinical.exposure_store import load_exposure_summary
 from patients.clinical.signals import exposures_changed
 from patients.exposures.calculate import ChemoGiven, ExposureRules, TreatmentFacts, summarise
-from patients.exposures.summary import ExposureSummary
 from patients.models import AnthracyclineFactor, ExposureRecord, ExposureRuleSet
 from tests.factories import PatientFactory
 from tests.patients.factories import add_chemo, add_entry, drug
@@ -144,7 +143,13 @@ def test_manual_summary_yields_the_same_record(clinician):
     assert summary.source == "manual"
     assert summary.therapy_end == date(2007, 6, 1)
     assert summary.red_cell_transfusions == 12
-    assert isinstance(summary, ExposureSummary)
+    assert summary.therapy_start == date(2005, 1, 1)
+    assert summary.intrathecal_chemotherapy is True
+    # What the summary did not report stays at "none", as for a timeline with no such entries.
+    assert not summary.transfusion_before_1993 and not summary.transfusion_before_1972
+    assert not summary.any_corticosteroid and summary.corticosteroid_long_courses == 0
+    assert summary.cranial_radiation_gy == 0 and summary.heart_radiation_gy == 0
+    assert not summary.hsct and not summary.tbi and summary.tbi_gy == 0
 
 
 def test_factors_are_versioned_data(clinician, child):

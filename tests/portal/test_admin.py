@@ -1,15 +1,16 @@
 """The Django admin: usable by a site admin, closed to everyone else, audited, and safe for patient records."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import Patient
-from portal.models import AuditEvent, BreakGlassGrant, CareTeamMembership, FamilyLink, Notification, User
+from portal.models import AuditEvent, CareTeamMembership, FamilyLink, Notification, User
 from tests.conftest import signed_in_client
 from tests.factories import (
     BreakGlassGrantFactory,
@@ -253,11 +254,24 @@ def test_admin_is_closed_to_non_admins(request, fixture):
         assert response["Location"].startswith(reverse("admin:login"))
 
 
+def _changelist_row(html: str, pk: int) -> str:
+    """The changelist table row of object `pk` (its action checkbox carries the id)."""
+    rows = [row for row in html.split("<tr")[1:] if f'name="_selected_action" value="{pk}"' in row]
+    assert len(rows) == 1, f"no single row for object {pk}"
+    return rows[0].split("</tr>")[0]
+
+
 def test_grant_expiry_shown_in_list(admin, patient):
-    BreakGlassGrantFactory(patient=patient, expires_at=timezone.now() - timedelta(hours=1))
+    expired = BreakGlassGrantFactory(patient=patient, expires_at=timezone.now() - timedelta(days=3, hours=5))
+    running = BreakGlassGrantFactory(patient=patient, expires_at=timezone.now() + timedelta(hours=7))
     response = admin.get(reverse("admin:portal_breakglassgrant_changelist"))
     assert response.status_code == 200
-    assert BreakGlassGrant.objects.get().is_active is False
+    html = response.content.decode()
+    for grant, active in ((expired, "False"), (running, "True")):
+        row = _changelist_row(html, grant.pk)
+        shown = formats.localize(timezone.template_localtime(grant.expires_at))
+        assert f'<td class="field-expires_at">{shown}</td>' in row
+        assert re.search(rf'<td class="field-active"><img [^>]*alt="{active}"', row), row
 
 
 def test_unverified_admin_is_sent_to_two_step_verification(site_admin):
@@ -274,9 +288,14 @@ def test_clinician_memberships_listed_with_names(admin, patient):
 
 
 def test_family_link_changelist(admin):
-    FamilyLinkFactory()
-    assert PatientFactory()
-    assert admin.get(reverse("admin:portal_familylink_changelist")).status_code == 200
+    link = FamilyLinkFactory(patient=PatientFactory(given_name="Linnea", family_name="Marchetti"))
+    unlinked = PatientFactory(given_name="Oswin", family_name="Thackeray")
+    response = admin.get(reverse("admin:portal_familylink_changelist"))
+    assert response.status_code == 200
+    row = _changelist_row(response.content.decode(), link.pk)
+    assert str(link.patient) in row and str(link.user) in row and link.get_relationship_display() in row
+    # The list shows links, not every patient.
+    assert unlinked.mrn not in response.content.decode()
 
 
 def test_admin_adds_a_patient_with_a_care_team(admin, site_admin):

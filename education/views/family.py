@@ -71,7 +71,7 @@ def for_you(request, patient_id: int):
     if request.user.role not in (Role.FAMILY,) and not request.user.is_clinician:
         raise deny_patient(request.user, patient_id)
     patient = get_patient_or_404(request.user, patient_id)
-    moments = care_moments.care_moments_for(patient)
+    moments = care_moments.care_moments_for(patient, user=request.user)
     matches = selectors.for_you_now(request.user, patient, _language(), moments)
     rows = [(page, [vocabulary.label(k) for k in keys]) for page, keys in matches]
     return render(request, "education/for_you.html", {"patient": patient, "rows": rows})

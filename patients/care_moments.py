@@ -15,15 +15,14 @@ from patients.care_keys import (
 )
 
 
-def _procedure_keys(patient, today) -> set[str]:
-    """Procedures from released, non-confidential entries only: the moments may steer a family's
-    education pages, so they must not hint at anything the family cannot see on the timeline."""
+def _procedure_keys(patient, today, view) -> set[str]:
+    """Procedures from the entries a family with `view` may see (the access policy's family rule):
+    the moments steer a family's education pages, so they must not hint at anything the family
+    cannot see on the timeline."""
     from datetime import timedelta
 
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from patients.models import TimelineEntry, Visibility
+    from patients.models import TimelineEntry
+    from portal.access import family_entry_q
 
     kinds = {
         "lumbar_puncture": "lumbar_puncture",
@@ -33,10 +32,8 @@ def _procedure_keys(patient, today) -> set[str]:
         "transplant": "transplant",
     }
     rows = TimelineEntry.objects.filter(
-        Q(released_at__isnull=True) | Q(released_at__lte=timezone.now()),
+        family_entry_q(view),
         patient=patient,
-        visibility=Visibility.RELEASED,
-        confidential=False,
         occurred_on__gte=today - timedelta(days=PROCEDURE_WINDOW_PAST_DAYS),
         occurred_on__lte=today + timedelta(days=PROCEDURE_WINDOW_AHEAD_DAYS),
         kind__in=[*kinds, "procedure"],
@@ -50,18 +47,29 @@ def _procedure_keys(patient, today) -> set[str]:
     return found
 
 
-def care_moments_for(patient) -> CareMoments:
+def care_moments_for(patient, *, user=None) -> CareMoments:
     """The child's current moments. The clinical record and the care plan contribute their parts.
 
     Clinical part: the phase running today (from the phases' actual dates), the latest risk group a
     clinician confirmed or set, recent/upcoming procedures, and "diagnosis" only in the weeks after it.
+
+    Procedures and screening items count only when a family may see them (portal.access's family
+    rule): for a family `user` through their own view of the child (nothing at all without an
+    allowed link); for anyone else (a clinician's preview, no user) through the narrowest family
+    view, so the moments never steer a family's pages with an unreleased or confidential entry.
     """
     from django.utils import timezone
 
     from patients.clinical.selectors import current_phase, latest_confirmed_risk, phases_of
     from patients.late_effects.selectors import open_screening_keys
     from patients.models import Diagnosis
+    from portal.access import NARROWEST_FAMILY_VIEW, family_view, is_family_user
 
+    view = NARROWEST_FAMILY_VIEW
+    if is_family_user(user):
+        view = family_view(user, patient)
+        if view is None:
+            return CareMoments()
     today = timezone.localdate()
     stages = set()
     if patient.status == "on_therapy":
@@ -78,6 +86,6 @@ def care_moments_for(patient) -> CareMoments:
         phase=phase.key if phase is not None and phase.key in PHASE_KEYS else None,
         risk=RISK_KEY_BY_GROUP.get(decided.effective_group) if decided is not None else None,
         stages=frozenset(stages),
-        procedures=frozenset(_procedure_keys(patient, today)),
-        screening=open_screening_keys(patient),
+        procedures=frozenset(_procedure_keys(patient, today, view)),
+        screening=open_screening_keys(patient, view=view),
     )

@@ -10,7 +10,8 @@ Every selector, view, API queryset and export asks this module. Rules (see share
   PROXY_ACCESS_ENDS_AT_AGE confidential entries are hidden; from that age on a proxy link only
   counts if the young adult granted it (adult_consent_on). A patient's own account ("self"
   link) works from PATIENT_OWN_ACCOUNT_FROM_AGE and sees everything released.
-* Families only ever see released entries (visibility=released, released_at reached).
+* Families only ever see released entries (visibility=released, released_at reached): one rule,
+  family_entry_q() as a filter and family_may_see() in memory, for every family-facing read.
 * Content editors see no patient data.
 
 Denied object access answers 404 (never 403, which would confirm the record exists) and is
@@ -271,13 +272,49 @@ def family_view_for_link(link: FamilyLink, today: date | None = None) -> FamilyV
     return FamilyView(include_confidential=link.patient.age_on(today) < settings.PROXY_FULL_ACCESS_UNDER_AGE)
 
 
+#: The narrowest view any family member has of a child (a parent of a teenager): for family-facing
+#: output that is not computed for one account, e.g. a clinician's preview of "for you now".
+NARROWEST_FAMILY_VIEW = FamilyView(include_confidential=False)
+
+# The one rule of what a family sees of a PatientEntry, written once as data and read two ways:
+# family_entry_q() (a queryset filter) and family_may_see() (the same test on a loaded object).
+# Every clause must hold; a clause holds when any of its (field, lookup, value) alternatives does.
+# Only the lookups below may be used, so the filter and its in-memory twin cannot drift apart.
+_LOOKUPS = {
+    "exact": lambda value, wanted: value == wanted,
+    "isnull": lambda value, wanted: (value is None) is wanted,
+    "lte": lambda value, bound: value is not None and value <= bound,
+}
+
+
+def _family_rule(view: FamilyView, now) -> list[tuple[tuple[str, str, object], ...]]:
+    """Released, release time reached (or none set), confidential only if the view includes it."""
+    clauses = [
+        (("visibility", "exact", Visibility.RELEASED),),
+        (("released_at", "isnull", True), ("released_at", "lte", now)),
+    ]
+    if not view.include_confidential:
+        clauses.append((("confidential", "exact", False),))
+    return clauses
+
+
 def family_entry_q(view: FamilyView, now=None) -> Q:
     """Filter for PatientEntry subclasses: released, release time reached, confidential per view."""
-    now = now or timezone.now()
-    q = Q(visibility=Visibility.RELEASED) & (Q(released_at__isnull=True) | Q(released_at__lte=now))
-    if not view.include_confidential:
-        q &= Q(confidential=False)
+    q = Q()
+    for clause in _family_rule(view, now or timezone.now()):
+        alternatives = Q()
+        for field, lookup, value in clause:
+            alternatives |= Q(**{f"{field}__{lookup}": value})
+        q &= alternatives
     return q
+
+
+def family_may_see(view: FamilyView, entry, now=None) -> bool:
+    """family_entry_q() on one loaded PatientEntry (no query): may a family with this view see it?"""
+    return all(
+        any(_LOOKUPS[lookup](getattr(entry, field), value) for field, lookup, value in clause)
+        for clause in _family_rule(view, now or timezone.now())
+    )
 
 
 def visible_entries(user, patient: Patient, queryset: QuerySet) -> QuerySet:

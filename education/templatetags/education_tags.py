@@ -28,7 +28,7 @@ def family_education(context, patient, limit=3):
     from django.utils.translation import get_language
 
     user = context["request"].user
-    moments = care_moments.care_moments_for(patient)
+    moments = care_moments.care_moments_for(patient, user=user)
     matches = selectors.for_you_now(user, patient, (get_language() or "en")[:2], moments, limit=limit)
     open_count = len(selectors.family_questions(user, patient, open_only=True))
     return {"patient": patient, "pages": [p for p, _ in matches], "open_count": open_count}

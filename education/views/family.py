@@ -68,7 +68,7 @@ def page_print(request, language: str, slug: str):
 @login_required
 def for_you(request, patient_id: int):
     patient = patient_for_page(request, patient_id, roles=READERS_PAGE)
-    moments = care_moments.care_moments_for(patient)
+    moments = care_moments.care_moments_for(patient, user=request.user)
     matches = selectors.for_you_now(request.user, patient, _language(), moments)
     rows = [(page, [vocabulary.label(k) for k in keys]) for page, keys in matches]
     return render(request, "education/for_you.html", {"patient": patient, "rows": rows})

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from patients.models import CalendarFeedToken, CarePlan, FollowUpItem, FollowUpStatus, Patient, Visibility
+from patients.models import CalendarFeedToken, CarePlan, FollowUpItem, FollowUpStatus, Patient
 from portal import audit
 from portal.access import (
+    NARROWEST_FAMILY_VIEW,
+    FamilyView,
     active_family_links,
     family_entry_q,
     family_view_for_link,
@@ -59,12 +61,12 @@ def feed_items(token: CalendarFeedToken) -> list[FollowUpItem]:
     return items
 
 
-def open_screening_keys(patient: Patient) -> frozenset[str]:
-    """SCREENING_KEYS of the child's open, released items: the care plan's part of care_moments_for().
+def open_screening_keys(patient: Patient, *, view: FamilyView = NARROWEST_FAMILY_VIEW) -> frozenset[str]:
+    """SCREENING_KEYS of the child's open items a family with `view` may see: the care plan's part
+    of care_moments_for().
 
-    Released only, so pages suggested to a family never hint at an item they cannot see.
+    The family rule of the access policy (released, release time reached, confidential per view),
+    so pages suggested to a family never hint at an item they cannot see.
     """
-    keys = FollowUpItem.objects.filter(
-        patient=patient, status=FollowUpStatus.OPEN, visibility=Visibility.RELEASED
-    ).values_list("screening_key", flat=True)
-    return frozenset(keys)
+    visible = FollowUpItem.objects.filter(family_entry_q(view), patient=patient, status=FollowUpStatus.OPEN)
+    return frozenset(visible.values_list("screening_key", flat=True))

@@ -37,10 +37,9 @@ from patients.models import (
     Reminder,
     ReminderPreference,
     ReminderStatus,
-    Visibility,
 )
 from patients.reminders import channels, tasks
-from portal.access import family_links_allowed, family_view_for_link
+from portal.access import family_links_allowed, family_may_see, family_view_for_link
 from portal.models import CareTeamMembership, Notification, Role
 
 logger = logging.getLogger(__name__)
@@ -125,12 +124,6 @@ def _recipients(items: list[FollowUpItem], today: date) -> dict[int, list]:
     return by_patient
 
 
-def _family_may_see(item: FollowUpItem, view, now: datetime) -> bool:
-    if item.visibility != Visibility.RELEASED or (item.released_at and item.released_at > now):
-        return False
-    return view.include_confidential or not item.confidential
-
-
 def _pref_row(user) -> ReminderPreference | None:
     try:
         return user.reminder_preference
@@ -157,7 +150,7 @@ def sweep(today: date | None = None, now: datetime | None = None) -> list[int]:
     rows = []
     for item in items:
         for user, view in recipients.get(item.patient_id, []):
-            if view is not None and not _family_may_see(item, view, now):
+            if view is not None and not family_may_see(view, item, now):
                 continue
             prefs = prefs_for(user, _pref_row(user))
             kind = reminder_kind(item.due_on, today, prefs)
@@ -225,7 +218,7 @@ def _still_wanted(reminder: Reminder, now: datetime) -> bool:
         .select_related("patient")
         .first()
     )
-    return link is not None and _family_may_see(item, family_view_for_link(link), now)
+    return link is not None and family_may_see(family_view_for_link(link), item, now)
 
 
 def deliver_reminder(reminder_id: int) -> str:

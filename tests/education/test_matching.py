@@ -60,8 +60,8 @@ def test_for_you_page_end_to_end(monkeypatch, family_user, patient, other_patien
     )
     seen = []
 
-    def fake_moments(child):
-        seen.append(child.pk)
+    def fake_moments(child, *, user=None):
+        seen.append((child.pk, user))
         return CareMoments(phase="maintenance")
 
     monkeypatch.setattr(care_moments, "care_moments_for", fake_moments)
@@ -71,7 +71,7 @@ def test_for_you_page_end_to_end(monkeypatch, family_user, patient, other_patien
     text = response.content.decode()
     assert "Maintenance at home" in text
     assert "Heart checks" not in text and "For clinicians" not in text and "Draft on maintenance" not in text
-    assert seen == [patient.pk]
+    assert seen == [(patient.pk, family_user)]  # moments computed through this family's view
     assert client.get(f"/learn/for-you/{other_patient.pk}/").status_code == 404
     from portal.models import AuditEvent
 

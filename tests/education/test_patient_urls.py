@@ -51,7 +51,7 @@ def test_family_include_lists_pages_for_now(rf, family_user, patient, monkeypatc
     from tests.education.factories import PageFactory
 
     PageFactory(title="Induction basics", relevance_tags=["induction"])
-    monkeypatch.setattr(care_moments, "care_moments_for", lambda p: CareMoments(phase="induction"))
+    monkeypatch.setattr(care_moments, "care_moments_for", lambda p, **_: CareMoments(phase="induction"))
     request = rf.get("/")
     request.user = family_user
     html = Template("{% load education_tags %}{% family_education patient %}").render(

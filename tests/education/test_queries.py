@@ -48,7 +48,7 @@ def test_for_you_query_count_is_flat(family_client, patient, monkeypatch, django
     from patients import care_moments
     from patients.care_moments import CareMoments
 
-    monkeypatch.setattr(care_moments, "care_moments_for", lambda p: CareMoments(phase="induction"))
+    monkeypatch.setattr(care_moments, "care_moments_for", lambda p, **_: CareMoments(phase="induction"))
     _pages(3, [])
     with django_assert_max_num_queries(15) as few:
         assert family_client.get(f"/learn/for-you/{patient.pk}/").status_code == 200

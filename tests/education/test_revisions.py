@@ -206,7 +206,7 @@ def test_for_you_now_and_related_pages_ignore_working_copy_tags_and_topics(famil
     from patients import care_moments
     from patients.care_moments import CareMoments
 
-    monkeypatch.setattr(care_moments, "care_moments_for", lambda p: CareMoments(phase="induction"))
+    monkeypatch.setattr(care_moments, "care_moments_for", lambda p, **_: CareMoments(phase="induction"))
     page = _revise(_live(relevance_tags=[]), EditorFactory(), relevance_tags=["induction"])
     text = family_client.get(f"/learn/for-you/{patient.pk}/").content.decode()
     assert "Central line care" not in text and "Quokkaline" not in text
@@ -250,7 +250,7 @@ def test_family_page_views_run_the_same_queries_with_a_pending_revision(
     from patients import care_moments
     from patients.care_moments import CareMoments
 
-    monkeypatch.setattr(care_moments, "care_moments_for", lambda p: CareMoments(phase="induction"))
+    monkeypatch.setattr(care_moments, "care_moments_for", lambda p, **_: CareMoments(phase="induction"))
     topic = TopicFactory()
     page = _live(topics=[topic], relevance_tags=["induction"])
     PageFactory(topics=[topic], relevance_tags=["induction"])

@@ -192,21 +192,27 @@ def _decide(user, pk) -> tuple[AccessDecision, Patient | None]:
     return AccessDecision(patient is not None, False, False, False, AuditPurpose.NORMAL), patient
 
 
-def _resolve(user, pk) -> tuple[AccessDecision, Patient | None]:
+def _remembered(user, pk) -> AccessDecision | None:
     memo = _decisions.get()
-    key = (getattr(user, "pk", None), pk)
-    if memo is not None and key in memo:
-        decision = memo[key]
+    return memo.get((getattr(user, "pk", None), pk)) if memo is not None else None
+
+
+def _resolve(user, pk) -> tuple[AccessDecision, Patient | None]:
+    """The decision and the child; a remembered decision still loads the child (the caller needs it)."""
+    decision = _remembered(user, pk)
+    if decision is not None:
         return decision, Patient.objects.filter(pk=pk).first() if decision.exists else None
     decision, patient = _decide(user, pk)
+    memo = _decisions.get()
     if memo is not None:
-        memo[key] = decision
+        memo[(getattr(user, "pk", None), pk)] = decision
     return decision, patient
 
 
 def decide(user, patient: Patient | int) -> AccessDecision:
-    """One query per (user, child) and request; every check below reads from it."""
-    return _resolve(user, getattr(patient, "pk", patient))[0]
+    """One query per (user, child) and request; every check below reads from it (a remembered one: none)."""
+    pk = getattr(patient, "pk", patient)
+    return _remembered(user, pk) or _resolve(user, pk)[0]
 
 
 def can_view_patient(user, patient: Patient | int) -> bool:

@@ -50,7 +50,7 @@ def test_record_page_with_long_timeline(benchmark):
 def test_reminder_sweep_100_survivors(benchmark):
     from patients.late_effects import services as plans
     from patients.reminders import services as reminders
-    from tests.late_effects.factories import high_anthracycline_summary, load_default_ruleset
+    from tests.patients.late_effects.factories import high_anthracycline_summary, load_default_ruleset
 
     load_default_ruleset()
     end = date(2019, 9, 1)
@@ -64,7 +64,7 @@ def test_reminder_sweep_100_survivors(benchmark):
 
     with time_machine.travel(date(2021, 8, 25)):
         enqueued = benchmark.pedantic(reminders.sweep, rounds=1, iterations=1)
-    from patients.models import Reminder
+    from patients.reminders.models import Reminder
 
     assert enqueued
     benchmark.extra_info["reminders_created"] = Reminder.objects.count()

@@ -4,7 +4,7 @@ A page moves draft → in review → published → archived (education/services.
 the database refuses a published page without a review date, or one reviewed by its author).
 A published page is revised through a PageWorkingCopy, so families keep reading the approved text.
 Families read pages only through education/selectors.py. Family questions are patient data and
-are read and written only through portal.access and the audit trail.
+are read and written only through portal.care.access and the audit trail.
 """
 
 from django.conf import settings
@@ -294,7 +294,7 @@ class CuratedQuestion(models.Model):
 
 
 class FamilyQuestion(models.Model):
-    """A question a family wants to ask at the child's next visit. Patient data: see portal.access."""
+    """A question a family wants to ask at the child's next visit. Patient data: see portal.care.access."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="family_questions")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from education import matching
 from education.models import Audience, FamilyQuestion, Page, PageStatus, QuestionSet, Topic
-from portal import access
-from portal.models import Role, User
+from portal.accounts.models import Role, User
+from portal.care import access
 
 SEARCH_CONFIG = {"en": "english", "es": "spanish"}
 
@@ -159,7 +159,7 @@ def related_pages(user, page: Page, limit: int = 4) -> list[Page]:
 
 
 def for_you_now(user, patient, language: str, moments, limit: int = 8) -> list[tuple[Page, tuple[str, ...]]]:
-    """Pages matched to the child's current moments (patient already resolved through portal.access)."""
+    """Pages matched to the child's current moments (patient already resolved through portal.care.access)."""
     pages = pick_language(
         readable_pages(user)
         .filter(language__in={language, "en"})
@@ -191,7 +191,7 @@ def question_sets(language: str) -> list[QuestionSet]:
 
 
 def family_questions(user, patient, *, open_only: bool = False) -> list[FamilyQuestion]:
-    """A child's question list (patient resolved and audited by the caller through portal.access)."""
+    """A child's question list (patient resolved and audited by the caller through portal.care.access)."""
     qs = FamilyQuestion.objects.filter(patient=patient).select_related("created_by")
     if open_only:
         qs = qs.filter(answered_at__isnull=True)

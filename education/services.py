@@ -40,9 +40,10 @@ from education.models import (
     PageStatus,
     PageWorkingCopy,
 )
-from portal.access import record_patient_event
+from portal.accounts.models import Role, User
+from portal.care.access import record_patient_event
+from portal.care.models import AuditAction, Notification
 from portal.concurrency import StaleEdit, save_versioned
-from portal.models import AuditAction, Notification, Role, User
 
 CONTENT_FIELDS = ["title", "slug", "language", "translation_key", "summary", "body", "sources", "audience"]
 # What a revision of a published page may change (identity and audience stay; see PageWorkingCopy).

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
 from patients.services import EDITABLE_FIELDS
-from portal import audit
 from portal.admin_base import CLINICIAN_ONLY, FAMILY_ONLY, AuditedModelAdmin, RoleLimitedChoiceMessages
+from portal.care import audit
+from portal.care.models import AuditAction, AuditPurpose, CareTeamMembership, FamilyLink
 from portal.concurrency import StaleEdit, save_versioned
-from portal.models import AuditAction, AuditPurpose, CareTeamMembership, FamilyLink
 
 
 class CareTeamInline(RoleLimitedChoiceMessages, admin.TabularInline):

@@ -2,10 +2,8 @@ from django.apps import AppConfig
 
 
 class PatientsConfig(AppConfig):
+    """The patient core: the child and the clinical record's models, and reference vocabularies."""
+
     name = "patients"
     verbose_name = "Patients"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        # Recompute a child's late-effects care plan whenever their exposures change.
-        from patients.late_effects import receivers  # noqa: F401

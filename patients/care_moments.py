@@ -5,6 +5,10 @@ The key vocabulary itself is the pure module patients/care_keys.py.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from patients.care_keys import (
     DIAGNOSIS_STAGE_DAYS,
     PHASE_KEYS,
@@ -13,17 +17,16 @@ from patients.care_keys import (
     RISK_KEY_BY_GROUP,
     CareMoments,
 )
+from patients.clinical.selectors import current_phase, latest_confirmed_risk, phases_of
+from patients.late_effects.selectors import open_screening_keys
+from patients.models import Diagnosis, TimelineEntry
+from portal.care.access import NARROWEST_FAMILY_VIEW, family_entry_q, family_view, is_family_user
 
 
 def _procedure_keys(patient, today, view) -> set[str]:
     """Procedures from the entries a family with `view` may see (the access policy's family rule):
     the moments steer a family's education pages, so they must not hint at anything the family
     cannot see on the timeline."""
-    from datetime import timedelta
-
-    from patients.models import TimelineEntry
-    from portal.access import family_entry_q
-
     kinds = {
         "lumbar_puncture": "lumbar_puncture",
         "bone_marrow": "bone_marrow",
@@ -53,18 +56,11 @@ def care_moments_for(patient, *, user=None) -> CareMoments:
     Clinical part: the phase running today (from the phases' actual dates), the latest risk group a
     clinician confirmed or set, recent/upcoming procedures, and "diagnosis" only in the weeks after it.
 
-    Procedures and screening items count only when a family may see them (portal.access's family
+    Procedures and screening items count only when a family may see them (portal.care.access's family
     rule): for a family `user` through their own view of the child (nothing at all without an
     allowed link); for anyone else (a clinician's preview, no user) through the narrowest family
     view, so the moments never steer a family's pages with an unreleased or confidential entry.
     """
-    from django.utils import timezone
-
-    from patients.clinical.selectors import current_phase, latest_confirmed_risk, phases_of
-    from patients.late_effects.selectors import open_screening_keys
-    from patients.models import Diagnosis
-    from portal.access import NARROWEST_FAMILY_VIEW, family_view, is_family_user
-
     view = NARROWEST_FAMILY_VIEW
     if is_family_user(user):
         view = family_view(user, patient)

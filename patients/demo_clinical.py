@@ -36,8 +36,9 @@ from patients.ages import age_on
 from patients.clinical import services as clinical
 from patients.late_effects import services as late_effects
 from patients.late_effects.engine import add_months
-from patients.models import CarePlan, Diagnosis, GeneticMarker, ManualTreatmentSummary, Patient, RiskAssessment
-from portal.models import User
+from patients.late_effects.models import CarePlan
+from patients.models import Diagnosis, GeneticMarker, ManualTreatmentSummary, Patient, RiskAssessment
+from portal.accounts.models import User
 from portal.services import demo_data
 
 MAX_ON_THERAPY_OTHERS = 8

@@ -1,13 +1,13 @@
-"""Reads of patient records. Every function goes through portal.access and records the read."""
+"""Reads of patient records. Every function goes through portal.care.access and records the read."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
 from patients.models import Patient
-from portal import audit
-from portal.access import care_team_patients, visible_patients
-from portal.models import AuditAction
+from portal.care import audit
+from portal.care.access import care_team_patients, visible_patients
+from portal.care.models import AuditAction
 
 # The longest search a clinician may type (the search form and the API filter refuse longer).
 SEARCH_MAX_LENGTH = 100

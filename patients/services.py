@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from patients.models import Patient
-from portal.access import record_patient_event
+from portal.care.access import record_patient_event
+from portal.care.models import AuditAction, CareTeamMembership
 from portal.concurrency import StaleEdit, save_versioned
-from portal.models import AuditAction, CareTeamMembership
 
 EDITABLE_FIELDS = [
     "mrn",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.models import AuditAction, AuditEvent
+from portal.care.models import AuditAction, AuditEvent
 
 ACCOUNT_ACTIONS = (
     AuditAction.LOGIN,

@@ -26,7 +26,8 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import audit
+from portal.accounts import services as accounts
+from portal.accounts.models import Role, User
 from portal.admin_base import (
     CLINICIAN_ONLY,
     FAMILY_ONLY,
@@ -34,7 +35,9 @@ from portal.admin_base import (
     RoleLimitedChoiceMessages,
     audited_autocomplete_view,
 )
-from portal.models import (
+from portal.care import audit
+from portal.care.break_glass import revoke_grants
+from portal.care.models import (
     AuditAction,
     AuditEvent,
     AuditPurpose,
@@ -42,11 +45,7 @@ from portal.models import (
     CareTeamMembership,
     FamilyLink,
     Notification,
-    Role,
-    User,
 )
-from portal.services import admin_accounts as accounts
-from portal.services.break_glass import revoke_grants
 from portal.views import audit_export
 
 admin.site.site_header = _("ALL Care Portal administration")
@@ -313,7 +312,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         export = path(
             "export.csv",
             self.admin_site.admin_view(self.export_view),
-            name="portal_auditevent_export",
+            name="care_auditevent_export",
         )
         return [export, *super().get_urls()]
 
@@ -325,5 +324,5 @@ class AuditEventAdmin(admin.ModelAdmin):
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
             self.message_user(request, _("Those filters are not valid; nothing was exported."), messages.ERROR)
-            return redirect("admin:portal_auditevent_changelist")
+            return redirect("admin:care_auditevent_changelist")
         return audit_export.csv_response(request.user, changelist.queryset, filters=sorted(request.GET))

@@ -11,8 +11,8 @@ from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.utils.translation import gettext_lazy as _
 
-from portal import audit
-from portal.models import AuditAction, AuditPurpose
+from portal.care import audit
+from portal.care.models import AuditAction, AuditPurpose
 
 
 def patient_of(obj, path: str):

@@ -2,9 +2,8 @@ from django.apps import AppConfig
 
 
 class PortalConfig(AppConfig):
-    name = "portal"
-    verbose_name = "People, access and audit"
-    default_auto_field = "django.db.models.BigAutoField"
+    """The site shell: settings, URLs, middleware, pages, API and admin base classes, demo data."""
 
-    def ready(self) -> None:
-        from . import signals  # noqa: F401
+    name = "portal"
+    verbose_name = "Site"
+    default_auto_field = "django.db.models.BigAutoField"

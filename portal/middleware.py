@@ -13,15 +13,15 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import access, audit
-from portal.models import AuditAction
-from portal.sign_in import (
+from portal.accounts.sign_in import (
     SESSION_LAST_SEEN,
     SESSION_STARTED,
     has_authenticator,
     idle_timeout_for,
     needs_second_step,
 )
+from portal.care import access, audit
+from portal.care.models import AuditAction
 
 # Pages a signed-in user may reach before the second step: sign-in, enrolment, sign-out.
 MFA_EXEMPT_URL_NAMES = frozenset(
@@ -39,8 +39,8 @@ def login_redirect(request) -> HttpResponseRedirect:
 
 
 class AuditContextMiddleware:
-    """Make the request's IP, user agent and path available to portal.audit.record(), and give the
-    request its own memo of access decisions (portal.access.decide), dropped when it ends."""
+    """Make the request's IP, user agent and path available to portal.care.audit.record(), and give the
+    request its own memo of access decisions (portal.care.access.decide), dropped when it ends."""
 
     def __init__(self, get_response):
         self.get_response = get_response

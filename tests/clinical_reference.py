@@ -13,4 +13,4 @@ def ensure_clinical_reference_data() -> None:
     from patients.models import Drug
 
     if not Drug.objects.exists():
-        importlib.import_module("patients.migrations.0003_clinical_reference_data").load(apps, None)
+        importlib.import_module("patients.migrations.0002_clinical_reference_data").load(apps, None)

@@ -6,7 +6,8 @@ import factory
 from django.utils import timezone
 
 from patients.models import Patient
-from portal.models import BreakGlassGrant, CareTeamMembership, FamilyLink, User
+from portal.accounts.models import User
+from portal.care.models import BreakGlassGrant, CareTeamMembership, FamilyLink
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from education import selectors, services
 from education.forms import SendPageForm
 from education.models import Audience
-from portal.access import get_patient_or_404, patient_for_page
+from portal.accounts.models import Role
+from portal.care.access import FAMILY_PAGE, STAFF_PAGE, patient_for_page
 from portal.forms import add_validation_errors
-from portal.models import AuditAction, Role
 
 
 @login_required
@@ -47,7 +47,7 @@ def send_page(request, patient_id: int):
 @login_required
 def record_questions(request, patient_id: int):
     """The family's questions for the next visit, as the care team sees them."""
-    patient = get_patient_or_404(request.user, patient_id, action=AuditAction.VIEW)
+    patient = patient_for_page(request, patient_id, roles=(*FAMILY_PAGE, *STAFF_PAGE))
     if request.user.role == Role.FAMILY:
         return redirect("education:questions", patient_id=patient.pk)
     items = selectors.family_questions(request.user, patient)

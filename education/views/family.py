@@ -12,10 +12,11 @@ from education import selectors, services, vocabulary
 from education.forms import CuratedQuestionForm, QuestionForm, SearchForm
 from education.models import FamilyQuestion, PageShare
 from patients import care_moments
-from portal import audit
-from portal.access import FAMILY_PAGE, READERS_PAGE, deny, patient_for_page, record_patient_event, visible_patients
+from portal.accounts.models import Role
+from portal.care import audit
+from portal.care.access import FAMILY_PAGE, READERS_PAGE, deny, patient_for_page, record_patient_event, visible_patients
+from portal.care.models import AuditAction
 from portal.forms import add_validation_errors
-from portal.models import AuditAction, Role
 
 
 def _language() -> str:

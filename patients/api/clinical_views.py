@@ -33,8 +33,8 @@ from patients.models import (
     TreatmentPhase,
     TreatmentPlan,
 )
+from portal.accounts.models import Role
 from portal.api.scoping import PatientScopedViewSet
-from portal.models import Role
 
 
 def _split_version(data: dict) -> tuple[dict, int | None]:

@@ -7,8 +7,8 @@ from rest_framework.response import Response
 
 from patients import selectors, services
 from patients.api.serializers import PatientSearchSerializer, PatientSerializer
-from portal.access import get_patient_or_404
-from portal.models import Role
+from portal.accounts.models import Role
+from portal.care.access import get_patient_or_404
 
 
 class PatientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -1,4 +1,4 @@
-"""Reads of the clinical record, each through portal.access and recorded in the audit trail.
+"""Reads of the clinical record, each through portal.care.access and recorded in the audit trail.
 
 Every function takes a child already resolved by get_patient_or_404 (which audited the page view)
 and narrows entries with visible_entries(); list reads are recorded once per list, not per row.
@@ -25,8 +25,8 @@ from patients.models import (
     TreatmentPlan,
 )
 from patients.models.risk import Decision
-from portal.access import record_patient_event, visible_entries
-from portal.models import AuditAction
+from portal.care.access import record_patient_event, visible_entries
+from portal.care.models import AuditAction
 
 
 def entries_queryset() -> QuerySet[TimelineEntry]:

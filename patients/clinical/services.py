@@ -1,6 +1,6 @@
 """Writes to the clinical record: validated (field errors), in one transaction, audited, versioned.
 
-Callers (views, API, admin actions) resolve the child with portal.access.get_patient_or_404(edit=True);
+Callers (views, API, admin actions) resolve the child with portal.care.access.get_patient_or_404(edit=True);
 every function here checks again that the user may edit this child, so a new caller cannot skip it.
 After a change, the risk assessment and the exposure record are recomputed in the same transaction.
 """
@@ -36,9 +36,9 @@ from patients.models.risk import Decision
 from patients.models.timeline import ENTRY_FIELDS, PHASE_FIELDS, PLAN_FIELDS, SUBTYPES
 from patients.risk import evaluate
 from patients.units import mosteller_bsa, wbc_to_per_ul
-from portal.access import can_edit_patient, deny, record_patient_event
+from portal.care.access import can_edit_patient, deny, record_patient_event
+from portal.care.models import AuditAction
 from portal.concurrency import StaleEdit, save_versioned
-from portal.models import AuditAction
 
 from .risk_inputs import active_config, build_inputs
 

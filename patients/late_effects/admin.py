@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from patients.late_effects import services
-from patients.models import FollowUpItem, RuleSet
+from patients.late_effects.models import FollowUpItem, RuleSet
 from portal.admin_base import AuditedModelAdmin
 
 

@@ -12,10 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patients.late_effects import services
-from patients.models import FollowUpItem, FollowUpStatus
-from portal.access import deny_patient, get_patient_or_404
+from patients.late_effects.models import FollowUpItem, FollowUpStatus
+from portal.accounts.models import Role
 from portal.api.scoping import PatientScopedViewSet
-from portal.models import Role
+from portal.care.access import deny_patient, get_patient_or_404
 
 
 class FollowUpItemSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import FollowUpStatus
+from patients.late_effects.models import FollowUpStatus
 
 
 class CompleteItemForm(forms.Form):

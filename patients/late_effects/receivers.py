@@ -1,7 +1,7 @@
 """Glue from the clinical record to the care plan: when a child's exposures change, recompute.
 
 patients.clinical.exposure_store sends `exposures_changed` with the new summary, only when it changed.
-Connected by PatientsConfig.ready().
+Connected by LateEffectsConfig.ready().
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
-"""Reads of care plans, always through portal.access (which audits the child's record read)."""
+"""Reads of care plans, always through portal.care.access (which audits the child's record read)."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
-from patients.models import CalendarFeedToken, CarePlan, FollowUpItem, FollowUpStatus, Patient
-from portal import audit
-from portal.access import (
+from patients.late_effects.models import CarePlan, FollowUpItem, FollowUpStatus
+from patients.models import Patient
+from portal.care import audit
+from portal.care.access import (
     NARROWEST_FAMILY_VIEW,
     FamilyView,
     active_family_links,
@@ -16,7 +16,7 @@ from portal.access import (
     is_family_user,
     visible_entries,
 )
-from portal.models import AuditAction
+from portal.care.models import AuditAction
 
 
 def care_plan_items(user, patient: Patient) -> QuerySet[FollowUpItem]:
@@ -39,13 +39,13 @@ def family_follow_ups(user, patient: Patient) -> list[FollowUpItem]:
     return list(care_plan_items(user, patient).filter(status=FollowUpStatus.OPEN))
 
 
-def feed_items(token: CalendarFeedToken) -> list[FollowUpItem]:
-    """Open, released items of every child the token's owner may see today, audited as an export.
+def feed_items(user) -> list[FollowUpItem]:
+    """Open, released items of every child `user` (a calendar feed's owner) may see today, audited
+    as an export.
 
     Family accounts only (tokens are created from the family reminder settings): one query for the
     allowed links, one for the items of all their children, whatever the number of children.
     """
-    user = token.user
     if not is_family_user(user):
         return []
     links = list(active_family_links(user).select_related("patient").order_by("patient_id"))
@@ -56,8 +56,6 @@ def feed_items(token: CalendarFeedToken) -> list[FollowUpItem]:
         visible |= Q(patient_id=link.patient_id) & family_entry_q(family_view_for_link(link))
     items = list(FollowUpItem.objects.filter(visible, status=FollowUpStatus.OPEN).order_by("due_on", "slot", "id"))
     audit.record_many(user, AuditAction.EXPORT, [link.patient for link in links], object_type="calendar_feed")
-    token.last_used_at = timezone.now()
-    token.save(update_fields=["last_used_at"])
     return items
 
 

@@ -22,11 +22,12 @@ from django.utils.translation import gettext as _
 from patients.clinical.exposure_store import load_exposure_summary
 from patients.exposures.summary import ExposureSummary
 from patients.late_effects import engine, tasks
+from patients.late_effects.models import CarePlan, FollowUpItem, FollowUpStatus, RuleSet
 from patients.late_effects.schema import RuleSetError, parse_ruleset
-from patients.models import CarePlan, FollowUpItem, FollowUpStatus, Patient, RuleSet, Visibility
-from portal.access import can_edit_patient, record_patient_event
+from patients.models import Patient, Visibility
+from portal.care.access import can_edit_patient, record_patient_event
+from portal.care.models import AuditAction
 from portal.concurrency import save_versioned
-from portal.models import AuditAction
 
 # --- Rule sets --------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Care-plan pages: the clinician's plan on the record, the family's upcoming follow-ups,
-reminder settings and the calendar feed. Thin: access via portal.access, writes via services."""
+reminder settings and the calendar feed. Thin: access via portal.care.access, writes via services."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from patients.clinical.exposure_store import load_exposure_summary
 from patients.late_effects import selectors, services, wording
 from patients.late_effects.forms import CloseItemForm, CompleteItemForm
-from patients.models import FollowUpStatus
-from portal.access import FAMILY_PAGE, STAFF_PAGE, can_edit_patient, deny, patient_for_page
+from patients.late_effects.models import FollowUpStatus
+from portal.care.access import FAMILY_PAGE, STAFF_PAGE, can_edit_patient, deny, patient_for_page
 from portal.forms import save_through_service
 
 

@@ -1,5 +1,4 @@
 from .base import PatientEntry, Visibility
-from .care_plan import CarePlan, FollowUpItem, FollowUpStatus, RuleSet
 from .diagnosis import CnsStatus, Diagnosis, Lineage, WbcUnit
 from .exposures import ExposureRecord, ManualTreatmentSummary
 from .patient import Patient, PatientStatus, Sex
@@ -11,15 +10,6 @@ from .reference import (
     ExposureRuleSet,
     GeneticMarker,
     PredispositionSyndrome,
-)
-from .reminders import (
-    CalendarFeedToken,
-    CareTeamDigest,
-    Channel,
-    DeliveryLog,
-    Reminder,
-    ReminderPreference,
-    ReminderStatus,
 )
 from .risk import RiskAssessment, RiskSchemeConfig
 from .timeline import (
@@ -41,22 +31,15 @@ __all__ = [
     "DETAIL_MODELS",
     "AdverseEvent",
     "AnthracyclineFactor",
-    "CalendarFeedToken",
-    "CarePlan",
-    "CareTeamDigest",
-    "Channel",
     "ChemoAdministration",
     "Classification",
     "CnsStatus",
-    "DeliveryLog",
     "Diagnosis",
     "Drug",
     "DrugClass",
     "EntryKind",
     "ExposureRecord",
     "ExposureRuleSet",
-    "FollowUpItem",
-    "FollowUpStatus",
     "GeneticMarker",
     "LabResult",
     "Lineage",
@@ -68,12 +51,8 @@ __all__ = [
     "PatientStatus",
     "PredispositionSyndrome",
     "Radiation",
-    "Reminder",
-    "ReminderPreference",
-    "ReminderStatus",
     "RiskAssessment",
     "RiskSchemeConfig",
-    "RuleSet",
     "Sex",
     "TimelineEntry",
     "Transfusion",

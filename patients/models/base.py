@@ -1,7 +1,7 @@
 """Shared shape of every clinical entry that hangs off a patient.
 
 `visibility`, `released_at` and `confidential` are what the access policy filters on when a family
-reads: see portal.access.visible_entries(). Subclass PatientEntry for any patient data a family
+reads: see portal.care.access.visible_entries(). Subclass PatientEntry for any patient data a family
 might see, so a new entry type cannot forget the release rules.
 """
 

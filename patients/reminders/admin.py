@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import CalendarFeedToken, CareTeamDigest, DeliveryLog, Reminder, ReminderPreference
 from patients.reminders import services
+from patients.reminders.models import CalendarFeedToken, CareTeamDigest, DeliveryLog, Reminder, ReminderPreference
 from portal.admin_base import AuditedModelAdmin
 
 

@@ -14,10 +14,10 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from patients.models import Channel, Reminder, ReminderPreference
 from patients.reminders.ics import CalendarEvent, build_calendar, item_uid
+from patients.reminders.models import Channel, Reminder, ReminderPreference
 from patients.reminders.sms import get_sms_backend
-from portal.models import Notification
+from portal.care.models import Notification
 
 
 def language_for(user, pref: ReminderPreference | None) -> str:

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from patients.late_effects.selectors import feed_items
 from patients.late_effects.wording import localise
-from patients.models import CalendarFeedToken, ReminderPreference
 from patients.reminders.channels import language_for
 from patients.reminders.ics import CalendarEvent, build_calendar, item_uid
+from patients.reminders.models import CalendarFeedToken, ReminderPreference
 
 # The alphabet of secrets.token_urlsafe (CalendarFeedToken._new_token), up to the column's length.
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -57,6 +57,9 @@ def feed_for_token(token: str) -> bytes | None:
                 day=item.due_on,
                 title=localise(item.what_plain or item.what, language) if details else _("Follow-up appointment"),
             )
-            for item in feed_items(feed)
+            for item in feed_items(feed.user)
         ]
-        return build_calendar(events, name=_("Follow-ups"))
+        calendar = build_calendar(events, name=_("Follow-ups"))
+    feed.last_used_at = timezone.now()
+    feed.save(update_fields=["last_used_at"])
+    return calendar

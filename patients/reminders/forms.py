@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import ReminderPreference
+from patients.reminders.models import ReminderPreference
 
 
 class ReminderPreferenceForm(forms.ModelForm):

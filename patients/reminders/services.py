@@ -27,20 +27,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from patients.models import (
-    CareTeamDigest,
-    Channel,
-    DeliveryLog,
-    FollowUpItem,
-    FollowUpStatus,
-    PatientStatus,
-    Reminder,
-    ReminderPreference,
-    ReminderStatus,
-)
+from patients.late_effects.models import FollowUpItem, FollowUpStatus
+from patients.models import PatientStatus
 from patients.reminders import channels, tasks
-from portal.access import family_links_allowed, family_may_see, family_view_for_link
-from portal.models import CareTeamMembership, Notification, Role
+from patients.reminders.models import CareTeamDigest, Channel, DeliveryLog, Reminder, ReminderPreference, ReminderStatus
+from portal.accounts.models import Role
+from portal.care.access import family_links_allowed, family_may_see, family_view_for_link
+from portal.care.models import CareTeamMembership, Notification
 
 logger = logging.getLogger(__name__)
 

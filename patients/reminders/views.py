@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from patients.models import ReminderPreference
 from patients.reminders import feeds
 from patients.reminders.forms import ReminderPreferenceForm
-from portal.models import Role
+from patients.reminders.models import ReminderPreference
+from portal.accounts.models import Role
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Clinician pages of the clinical record: thin views over patients.clinical services and selectors.
 
-Every view resolves the child through portal.access.patient_for_page (404 + audit row for anyone
+Every view resolves the child through portal.care.access.patient_for_page (404 + audit row for anyone
 else, POSTs included, family accounts too); families read the timeline on their own page
 (views/family.py). Stale edits become a form error with status 409; bad input a 400 with
 field errors.
@@ -29,7 +29,7 @@ from patients.clinical.forms import (
 )
 from patients.models import EntryKind, ManualTreatmentSummary, RiskAssessment, TreatmentPhase, TreatmentPlan
 from patients.risk import get_scheme
-from portal.access import STAFF_PAGE, deny, patient_for_page
+from portal.care.access import STAFF_PAGE, deny, patient_for_page
 from portal.forms import save_through_service
 
 

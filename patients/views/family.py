@@ -2,11 +2,14 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 
+from education import panels
 from patients import selectors
 from patients.clinical import selectors as clinical_selectors
-from portal.access import FAMILY_PAGE, patient_for_page
-from portal.models import AuditAction, AuditEvent, Role
+from portal.accounts.models import Role
+from portal.care.access import FAMILY_PAGE, patient_for_page
+from portal.care.models import AuditAction, AuditEvent
 
 SHOWN_TO_FAMILY = (
     AuditAction.VIEW,
@@ -32,7 +35,11 @@ def family_home(request):
 @login_required
 def family_child(request, patient_id: int):
     patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
-    context = {"patient": patient, "family_timeline": clinical_selectors.family_timeline(request.user, patient)}
+    context = {
+        "patient": patient,
+        "family_timeline": clinical_selectors.family_timeline(request.user, patient),
+        "education": panels.family_panel(request.user, patient, get_language()),
+    }
     return render(request, "patients/family_child.html", context)
 
 

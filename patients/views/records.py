@@ -8,14 +8,15 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from education import panels
 from patients import selectors, services
 from patients.clinical import selectors as clinical_selectors
 from patients.forms import BreakGlassForm, PatientForm, PatientSearchForm
 from patients.models import EntryKind, Patient
-from portal.access import can_edit_patient, can_view_patient, deny, get_patient_or_404
+from portal.accounts.models import Role
+from portal.care.access import FAMILY_PAGE, STAFF_PAGE, can_edit_patient, can_view_patient, deny, patient_for_page
+from portal.care.break_glass import open_break_glass
 from portal.forms import save_through_service
-from portal.models import Role
-from portal.services.break_glass import open_break_glass
 
 
 def _require_role(user, *roles):
@@ -43,14 +44,15 @@ def patient_list(request):
 def patient_detail(request, patient_id: int):
     if request.user.role == Role.FAMILY:
         # Check first, so another child's id answers 404 rather than a redirect that confirms it.
-        get_patient_or_404(request.user, patient_id, audit=False)
+        patient_for_page(request, patient_id, roles=FAMILY_PAGE, audit=False)
         return redirect("patients:family_child", patient_id=patient_id)
-    patient = get_patient_or_404(request.user, patient_id)
+    patient = patient_for_page(request, patient_id, roles=STAFF_PAGE)
     context = {
         "patient": patient,
         "can_edit": can_edit_patient(request.user, patient),
         "record": clinical_selectors.clinical_record(request.user, patient),
         "kinds": EntryKind.choices,
+        "education": panels.record_panel(request.user, patient),
     }
     return render(request, "patients/patient_detail.html", context)
 
@@ -74,7 +76,7 @@ def patient_create(request):
 
 @login_required
 def patient_edit(request, patient_id: int):
-    patient = get_patient_or_404(request.user, patient_id, edit=True, audit=request.method == "GET")
+    patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, edit=True, saves=True)
     if request.method == "POST":
         form = PatientForm(request.POST, instance=Patient.objects.get(pk=patient.pk))
         status = 400

@@ -1,7 +1,7 @@
 """Base classes that put every patient-data endpoint behind the access policy and the audit trail.
 
 PatientScopedViewSet serves /api/patients/{patient_id}/<things>/: it resolves the child through
-portal.access.get_patient_or_404 (404 + audit row when denied), narrows the queryset to that
+portal.care.access.get_patient_or_404 (404 + audit row when denied), narrows the queryset to that
 child and, for families, to released entries, and records list/retrieve/create/update/delete.
 Subclasses set `queryset`, `serializer_class` and optionally `family_readable = False` (then
 families get 404) and implement writes through services (perform_create/perform_update hooks).
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from rest_framework import viewsets
 
-from portal.access import deny, deny_patient, get_patient_or_404, record_patient_event, visible_entries
-from portal.models import AuditAction, Role
+from portal.accounts.models import Role
+from portal.care.access import deny, deny_patient, get_patient_or_404, record_patient_event, visible_entries
+from portal.care.models import AuditAction
 
 WRITE_ACTIONS = {"create", "update", "partial_update", "destroy"}
 

@@ -24,7 +24,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import Patient
-from portal.models import CareTeamMembership, Discipline, FamilyLink, Role, User
+from portal.accounts.models import Discipline, Role, User
+from portal.care.models import CareTeamMembership, FamilyLink
 
 DEFAULT_PASSWORD = "demo-portal-2026"  # noqa: S105 (printed demo default; seed_demo needs DEBUG)
 DEFAULT_SEED = 2026
@@ -235,7 +236,7 @@ def _parents(rng: random.Random, child: dict) -> list[dict]:
             "first_name": rng.choice(ADULT_GIVEN),
             "last_name": child["family_name"],
             "relationship": relationship,
-            # Young adults who chose to keep a parent informed (see the proxy rules in portal.access).
+            # Young adults who chose to keep a parent informed (see the proxy rules in portal.care.access).
             "adult_consent_on": consent,
             "valid_from": child["date_of_birth"],
         }

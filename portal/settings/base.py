@@ -47,9 +47,15 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
-    "portal",
+    # Bottom to top (docs/architecture.md): accounts, the patient core, care access, the patient
+    # feature apps, education, and the site shell.
+    "portal.accounts",
     "patients",
+    "portal.care",
+    "patients.late_effects",
+    "patients.reminders",
     "education",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -75,7 +81,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
-AUTH_USER_MODEL = "portal.User"
+AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
@@ -158,7 +164,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 # Emails are case-insensitive: count "Ann@x.org" and "ann@x.org" as the same account.
-AXES_USERNAME_CALLABLE = "portal.sign_in.axes_username"
+AXES_USERNAME_CALLABLE = "portal.accounts.sign_in.axes_username"
 # Renders portal/locked_out.html with status 429 (Too Many Requests).
 AXES_LOCKOUT_CALLABLE = "portal.views.auth.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429

@@ -13,12 +13,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 
-from portal.account_forms import AccountSettingsForm, ConfirmPasswordForm
 from portal.account_selectors import recent_account_events
+from portal.accounts import mfa
+from portal.accounts import services as accounts
+from portal.accounts.forms import AccountSettingsForm, ConfirmPasswordForm
+from portal.accounts.models import User
+from portal.accounts.sign_in import apply_language, has_authenticator, mfa_optional_for
 from portal.forms import add_validation_errors
-from portal.models import User
-from portal.services import accounts, mfa
-from portal.sign_in import apply_language, has_authenticator, mfa_optional_for
 
 
 @never_cache

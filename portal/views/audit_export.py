@@ -11,8 +11,8 @@ import csv
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from portal import audit
-from portal.models import AuditAction, AuditPurpose
+from portal.care import audit
+from portal.care.models import AuditAction, AuditPurpose
 
 HEADER = [
     "id",

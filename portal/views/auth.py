@@ -1,7 +1,7 @@
 """Sign-in, sign-out, password reset and change, and the second step (TOTP or a recovery code).
 
 Failed passwords and lockouts are counted by django-axes (AxesStandaloneBackend + middleware)
-and audited by portal.signals. Wrong second-step codes are limited per sign-in here: after
+and audited by portal.care.account_events. Wrong second-step codes are limited per sign-in here: after
 MFA_MAX_FAILURES the session ends and the attempt is audited as a lockout.
 """
 
@@ -25,11 +25,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from portal import audit
-from portal.account_forms import EmailAuthenticationForm, LocalisedPasswordResetForm, TokenForm
-from portal.models import AuditAction, AuditPurpose
-from portal.services import mfa
-from portal.sign_in import SESSION_MFA_FAILURES, apply_language, has_authenticator, normalise_email
+from portal.accounts import mfa
+from portal.accounts.forms import EmailAuthenticationForm, LocalisedPasswordResetForm, TokenForm
+from portal.accounts.sign_in import SESSION_MFA_FAILURES, apply_language, has_authenticator, normalise_email
+from portal.care import audit
+from portal.care.models import AuditAction, AuditPurpose
 
 
 class SignInView(auth_views.LoginView):

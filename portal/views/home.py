@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from portal.models import Role
+from portal.accounts.models import Role
 
 
 @login_required

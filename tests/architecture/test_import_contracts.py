@@ -22,8 +22,12 @@ def test_every_import_contract_is_kept():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_contracts_cover_the_pure_engines_and_every_patients_module():
-    """A new top-level module in patients/ must be placed in a layer, or the layers contract ignores it."""
+def test_every_module_of_the_site_is_placed_in_a_layer():
+    """A new module must be placed in a layer of pyproject.toml, or the layers contract ignores it.
+
+    A module is placed when it, or a package above it, is named in a layer. Package __init__
+    files, app configs and migrations need no place.
+    """
     import tomllib
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
@@ -31,10 +35,12 @@ def test_the_contracts_cover_the_pure_engines_and_every_patients_module():
     for contract in config["contracts"]:
         for layer in contract.get("layers", []):
             layered.update(name.strip() for name in layer.replace("|", ":").split(":"))
-    modules = {
-        f"patients.{p.stem}"
-        for p in (ROOT / "patients").iterdir()
-        if (p.suffix == ".py" and p.stem != "__init__" and p.stem != "apps")
-        or (p.is_dir() and (p / "__init__.py").exists() and p.name != "migrations")
-    }
-    assert modules - layered == set(), f"place these in a layer of pyproject.toml: {sorted(modules - layered)}"
+    unplaced = []
+    for package in ("portal", "patients", "education"):
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            if path.name in ("__init__.py", "apps.py") or "migrations" in parts:
+                continue
+            if not any(".".join(parts[:n]) in layered for n in range(1, len(parts) + 1)):
+                unplaced.append(".".join(parts))
+    assert unplaced == [], f"place these in a layer of pyproject.toml: {sorted(unplaced)}"

@@ -14,8 +14,9 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
 from education.models import Page
-from patients.models import CarePlan, Patient
-from portal.models import User
+from patients.late_effects.models import CarePlan
+from patients.models import Patient
+from portal.accounts.models import User
 from portal.services import demo_data
 from tests.browser.conftest import sign_in
 from tests.clinical_reference import ensure_clinical_reference_data

@@ -6,12 +6,12 @@ from datetime import date
 from patients.late_effects import services
 from tests.browser.conftest import sign_in
 from tests.factories import CareTeamMembershipFactory, FamilyLinkFactory, PatientFactory
-from tests.late_effects.factories import high_anthracycline_summary, load_default_ruleset
+from tests.patients.late_effects.factories import high_anthracycline_summary, load_default_ruleset
 
 
 def test_parent_sees_plain_follow_ups_and_sets_reminders(transactional_db, phone_page):
     load_default_ruleset(activate=False)
-    from patients.models import RuleSet
+    from patients.late_effects.models import RuleSet
 
     ruleset = RuleSet.objects.get()
     child = PatientFactory(given_name="Mila", family_name="Okafor", date_of_birth=date(2012, 3, 1))

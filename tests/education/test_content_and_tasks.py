@@ -11,7 +11,7 @@ from education import services
 from education.models import Page, QuestionSet
 from education.readability import score
 from education.rendering import plain_text
-from portal.models import Notification
+from portal.care.models import Notification
 from tests.education.factories import PageFactory
 from tests.factories import EditorFactory, FamilyUserFactory
 

@@ -73,7 +73,7 @@ def test_for_you_page_end_to_end(monkeypatch, family_user, patient, other_patien
     assert "Heart checks" not in text and "For clinicians" not in text and "Draft on maintenance" not in text
     assert seen == [(patient.pk, family_user)]  # moments computed through this family's view
     assert client.get(f"/learn/for-you/{other_patient.pk}/").status_code == 404
-    from portal.models import AuditEvent
+    from portal.care.models import AuditEvent
 
     assert AuditEvent.objects.filter(user=family_user, patient=patient, action="view").exists()
     assert AuditEvent.objects.filter(user=family_user, patient=other_patient, action="denied").exists()

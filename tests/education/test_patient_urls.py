@@ -5,7 +5,7 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
 from education.models import FamilyQuestion
-from portal.models import AuditEvent
+from portal.care.models import AuditEvent
 from tests.conftest import signed_in_client
 from tests.factories import FamilyLinkFactory
 
@@ -43,18 +43,15 @@ def test_other_family_and_unrelated_clinician_get_404(patient, other_patient, ou
     assert question.answered_at is None and FamilyQuestion.objects.count() == 1
 
 
-def test_family_include_lists_pages_for_now(rf, family_user, patient, monkeypatch):
-    from django.template import Context, Template
+def test_family_panel_lists_pages_for_now(family_user, patient, monkeypatch):
+    from django.template.loader import render_to_string
 
+    from education import panels
     from patients import care_moments
     from patients.care_moments import CareMoments
     from tests.education.factories import PageFactory
 
     PageFactory(title="Induction basics", relevance_tags=["induction"])
     monkeypatch.setattr(care_moments, "care_moments_for", lambda p, **_: CareMoments(phase="induction"))
-    request = rf.get("/")
-    request.user = family_user
-    html = Template("{% load education_tags %}{% family_education patient %}").render(
-        Context({"request": request, "patient": patient})
-    )
+    html = render_to_string("education/includes/family_education.html", panels.family_panel(family_user, patient, "en"))
     assert "Induction basics" in html and f"/learn/for-you/{patient.pk}/" in html

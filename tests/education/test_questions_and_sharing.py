@@ -4,7 +4,7 @@ import pytest
 
 from education.content_loader import load_content
 from education.models import CuratedQuestion, FamilyQuestion, PageShare
-from portal.models import AuditEvent, Notification
+from portal.care.models import AuditEvent, Notification
 from tests.conftest import signed_in_client
 from tests.education.factories import DraftFactory, PageFactory
 from tests.factories import FamilyLinkFactory
@@ -58,15 +58,13 @@ def test_care_team_sees_open_questions_outsider_does_not(patient, clinician_clie
     assert outsider_client.get(f"/patients/{patient.pk}/family-questions/").status_code == 404
 
 
-def test_record_include_renders_open_questions(rf, clinician, patient):
-    from django.template import Context, Template
+def test_record_panel_renders_open_questions(clinician, patient):
+    from django.template.loader import render_to_string
+
+    from education import panels
 
     FamilyQuestion.objects.create(patient=patient, created_by=FamilyLinkFactory(patient=patient).user, text="Q1?")
-    request = rf.get("/")
-    request.user = clinician
-    html = Template("{% load education_tags %}{% record_education patient %}").render(
-        Context({"request": request, "patient": patient})
-    )
+    html = render_to_string("education/includes/record_education.html", panels.record_panel(clinician, patient))
     assert "Q1?" in html and f"/patients/{patient.pk}/send-page/" in html
 
 

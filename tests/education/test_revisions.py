@@ -12,8 +12,8 @@ from django.utils import timezone
 from education import selectors, services
 from education.content_loader import load_content
 from education.models import Page, PageRevision, PageWorkingCopy
+from portal.care.models import Notification
 from portal.concurrency import StaleEdit
-from portal.models import Notification
 from tests.conftest import signed_in_client
 from tests.education.factories import PageFactory, TopicFactory
 from tests.factories import EditorFactory

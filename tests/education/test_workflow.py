@@ -53,7 +53,7 @@ def test_full_path_draft_review_publish_archive_keeps_history():
 def test_submitting_tells_the_other_editors():
     author, other = EditorFactory(), EditorFactory()
     page = services.submit_for_review(author, services.create_page(author, _data()))
-    from portal.models import Notification
+    from portal.care.models import Notification
 
     notes = Notification.objects.filter(kind="education_review_request")
     assert [n.user for n in notes] == [other]

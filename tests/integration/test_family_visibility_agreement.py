@@ -14,15 +14,17 @@ import pytest
 from django.utils import timezone
 
 from patients.clinical.selectors import family_timeline, timeline
+from patients.late_effects.models import CarePlan, FollowUpItem, FollowUpStatus
 from patients.late_effects.selectors import care_plan_items, family_follow_ups
-from patients.models import CarePlan, FollowUpItem, FollowUpStatus, Reminder, TimelineEntry
+from patients.models import TimelineEntry
 from patients.reminders import services as reminders
-from portal.access import family_entry_q, family_may_see, family_view
+from patients.reminders.models import Reminder
+from portal.care.access import family_entry_q, family_may_see, family_view
 from tests.conftest import signed_in_client
 from tests.education.factories import PageFactory
 from tests.factories import CareTeamMembershipFactory, FamilyLinkFactory, PatientFactory, born_years_ago
-from tests.late_effects.factories import load_default_ruleset
 from tests.patients.factories import add_entry
+from tests.patients.late_effects.factories import load_default_ruleset
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +164,7 @@ def test_the_filter_and_its_in_memory_twin_agree_on_every_combination(include_co
     """family_entry_q() and family_may_see() over every visibility × release time × confidential."""
     from itertools import product
 
-    from portal.access import FamilyView
+    from portal.care.access import FamilyView
     from tests.patients.factories import TimelineEntryFactory
 
     child = PatientFactory()

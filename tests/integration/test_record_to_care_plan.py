@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 
 from patients.clinical.services import save_manual_summary
-from patients.models import FollowUpItem, ManualTreatmentSummary
+from patients.late_effects.models import FollowUpItem
+from patients.models import ManualTreatmentSummary
 from tests.factories import CareTeamMembershipFactory, PatientFactory
-from tests.late_effects.factories import load_default_ruleset
+from tests.patients.late_effects.factories import load_default_ruleset
 
 pytestmark = pytest.mark.django_db
 

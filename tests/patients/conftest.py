@@ -20,4 +20,4 @@ def _clinical_reference_data(request):
     from patients.models import Drug
 
     if not Drug.objects.exists():
-        importlib.import_module("patients.migrations.0003_clinical_reference_data").load(apps, None)
+        importlib.import_module("patients.migrations.0002_clinical_reference_data").load(apps, None)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from patients.ages import Age, age_in_years, age_on, cutoff_months, reached, reaches_on
 from patients.risk import SchemeConfig
-from portal.access import years_before
+from portal.care.access import years_before
 
 DEFAULTS = SchemeConfig()
 # Every birthday boundary the schemes use, plus centre cut-offs a RiskSchemeConfig may hold.

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from portal.models import AuditEvent
+from portal.care.models import AuditEvent
 from tests.factories import CareTeamMembershipFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from portal import audit
+from portal.care import audit
 from tests.factories import ClinicianFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from patients.models import Patient
-from portal.models import AuditEvent
+from portal.care.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

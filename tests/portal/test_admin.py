@@ -10,7 +10,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import Patient
-from portal.models import AuditEvent, CareTeamMembership, FamilyLink, Notification, User
+from portal.accounts.models import User
+from portal.care.models import AuditEvent, CareTeamMembership, FamilyLink, Notification
 from tests.conftest import signed_in_client
 from tests.factories import (
     BreakGlassGrantFactory,
@@ -23,7 +24,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_MODELS = ["portal_user", "patients_patient", "portal_caretEammembership".lower(), "portal_familylink"]
+ADMIN_MODELS = ["accounts_user", "patients_patient", "care_caretEammembership".lower(), "care_familylink"]
 
 
 @pytest.fixture
@@ -54,13 +55,13 @@ def patient_form_data(patient, **overrides):
 @pytest.mark.parametrize(
     "model",
     [
-        "portal_user",
+        "accounts_user",
         "patients_patient",
-        "portal_caretEammembership",
-        "portal_familylink",
-        "portal_breakglassgrant",
-        "portal_notification",
-        "portal_auditevent",
+        "care_caretEammembership",
+        "care_familylink",
+        "care_breakglassgrant",
+        "care_notification",
+        "care_auditevent",
     ],
 )
 def test_every_changelist_and_change_page_opens_for_a_site_admin(admin, model, patient, clinician, family_user):
@@ -98,7 +99,7 @@ def test_patient_page_shows_names_not_ids_and_is_audited(admin, site_admin, pati
 
 def test_autocomplete_finds_clinicians_only(admin, clinician, family_user):
     url = reverse("admin:autocomplete")
-    params = {"app_label": "portal", "model_name": "caretEammembership".lower(), "field_name": "clinician"}
+    params = {"app_label": "care", "model_name": "caretEammembership".lower(), "field_name": "clinician"}
     response = admin.get(url, {**params, "term": ""})
     ids = {int(r["id"]) for r in response.json()["results"]}
     assert clinician.pk in ids and family_user.pk not in ids
@@ -168,7 +169,7 @@ def test_inline_family_link_refuses_a_clinician_and_audits_a_good_link(admin, pa
 def test_family_link_admin_validates_dates(admin, patient):
     parent = FamilyUserFactory()
     response = admin.post(
-        reverse("admin:portal_familylink_add"),
+        reverse("admin:care_familylink_add"),
         {
             "user": parent.pk,
             "patient": patient.pk,
@@ -183,11 +184,11 @@ def test_family_link_admin_validates_dates(admin, patient):
 
 def test_patients_and_users_cannot_be_deleted_in_admin(admin, patient, clinician):
     assert admin.get(reverse("admin:patients_patient_delete", args=[patient.pk])).status_code == 403
-    assert admin.get(reverse("admin:portal_user_delete", args=[clinician.pk])).status_code == 403
+    assert admin.get(reverse("admin:accounts_user_delete", args=[clinician.pk])).status_code == 403
 
 
 def test_user_admin_creates_email_user_with_role_checks(admin):
-    url = reverse("admin:portal_user_add")
+    url = reverse("admin:accounts_user_add")
     data = {
         "email": "New.Nurse@Example.org",
         "first_name": "Nia",
@@ -210,11 +211,11 @@ def test_user_page_lists_mfa_devices_without_secrets_and_reset_is_audited(admin,
     device = TOTPDevice.objects.create(user=clinician, name="Phone", confirmed=True)
     static = StaticDevice.objects.create(user=clinician, name="Recovery codes", confirmed=True)
     static.token_set.create(token="secretcode1")
-    html = admin.get(reverse("admin:portal_user_change", args=[clinician.pk])).content.decode()
+    html = admin.get(reverse("admin:accounts_user_change", args=[clinician.pk])).content.decode()
     assert "Phone" in html and "1 left" in html
     assert device.key not in html and "secretcode1" not in html
     response = admin.post(
-        reverse("admin:portal_user_changelist"), {"action": "reset_mfa", "_selected_action": [clinician.pk]}
+        reverse("admin:accounts_user_changelist"), {"action": "reset_mfa", "_selected_action": [clinician.pk]}
     )
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=clinician).exists()
@@ -232,12 +233,12 @@ def test_otp_device_admins_are_not_exposed(admin):
 
 def test_break_glass_grants_are_read_only_except_revoke(admin, site_admin, patient):
     grant = BreakGlassGrantFactory(patient=patient)
-    assert admin.get(reverse("admin:portal_breakglassgrant_add")).status_code == 403
-    assert admin.get(reverse("admin:portal_breakglassgrant_delete", args=[grant.pk])).status_code == 403
-    change = admin.post(reverse("admin:portal_breakglassgrant_change", args=[grant.pk]), {"reason": "edited"})
+    assert admin.get(reverse("admin:care_breakglassgrant_add")).status_code == 403
+    assert admin.get(reverse("admin:care_breakglassgrant_delete", args=[grant.pk])).status_code == 403
+    change = admin.post(reverse("admin:care_breakglassgrant_change", args=[grant.pk]), {"reason": "edited"})
     assert change.status_code == 403
     response = admin.post(
-        reverse("admin:portal_breakglassgrant_changelist"), {"action": "revoke", "_selected_action": [grant.pk]}
+        reverse("admin:care_breakglassgrant_changelist"), {"action": "revoke", "_selected_action": [grant.pk]}
     )
     assert response.status_code == 302
     grant.refresh_from_db()
@@ -264,7 +265,7 @@ def _changelist_row(html: str, pk: int) -> str:
 def test_grant_expiry_shown_in_list(admin, patient):
     expired = BreakGlassGrantFactory(patient=patient, expires_at=timezone.now() - timedelta(days=3, hours=5))
     running = BreakGlassGrantFactory(patient=patient, expires_at=timezone.now() + timedelta(hours=7))
-    response = admin.get(reverse("admin:portal_breakglassgrant_changelist"))
+    response = admin.get(reverse("admin:care_breakglassgrant_changelist"))
     assert response.status_code == 200
     html = response.content.decode()
     for grant, active in ((expired, "False"), (running, "True")):
@@ -283,14 +284,14 @@ def test_unverified_admin_is_sent_to_two_step_verification(site_admin):
 
 def test_clinician_memberships_listed_with_names(admin, patient):
     member = CareTeamMembershipFactory(patient=patient, clinician=ClinicianFactory(first_name="Ada", last_name="Osei"))
-    html = admin.get(reverse("admin:portal_caretEammembership_changelist".lower())).content.decode()
+    html = admin.get(reverse("admin:care_caretEammembership_changelist".lower())).content.decode()
     assert "Ada Osei" in html and str(member.patient) in html
 
 
 def test_family_link_changelist(admin):
     link = FamilyLinkFactory(patient=PatientFactory(given_name="Linnea", family_name="Marchetti"))
     unlinked = PatientFactory(given_name="Oswin", family_name="Thackeray")
-    response = admin.get(reverse("admin:portal_familylink_changelist"))
+    response = admin.get(reverse("admin:care_familylink_changelist"))
     assert response.status_code == 200
     row = _changelist_row(response.content.decode(), link.pk)
     assert str(link.patient) in row and str(link.user) in row and link.get_relationship_display() in row
@@ -328,7 +329,7 @@ def test_admin_adds_a_patient_with_a_care_team(admin, site_admin):
 
 
 def test_patient_autocomplete_is_audited(admin, site_admin, patient, other_patient):
-    params = {"app_label": "portal", "model_name": "familylink", "field_name": "patient", "term": patient.mrn}
+    params = {"app_label": "care", "model_name": "familylink", "field_name": "patient", "term": patient.mrn}
     response = admin.get(reverse("admin:autocomplete"), params)
     assert [int(r["id"]) for r in response.json()["results"]] == [patient.pk]
     listed = AuditEvent.objects.get(action="list")

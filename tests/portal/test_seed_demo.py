@@ -12,12 +12,11 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from education.models import FamilyQuestion, PageShare
+from patients.late_effects.models import CarePlan, FollowUpItem
 from patients.models import (
-    CarePlan,
     ChemoAdministration,
     Diagnosis,
     ExposureRecord,
-    FollowUpItem,
     ManualTreatmentSummary,
     Patient,
     RiskAssessment,
@@ -25,9 +24,10 @@ from patients.models import (
     TreatmentPhase,
     TreatmentPlan,
 )
-from portal.access import visible_patients
+from portal.accounts.models import User
+from portal.care.access import visible_patients
+from portal.care.models import CareTeamMembership, FamilyLink
 from portal.management.commands import seed_demo as command
-from portal.models import CareTeamMembership, FamilyLink, User
 from portal.services import demo_data
 from tests.clinical_reference import ensure_clinical_reference_data
 

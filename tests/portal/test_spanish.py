@@ -21,15 +21,15 @@ from django.urls import reverse
 from django.utils.translation import template as template_i18n
 
 from patients.late_effects import services as plan_services
-from patients.models import ReminderPreference
 from patients.models.timeline import MrdResult
 from patients.reminders import feeds
 from patients.reminders import services as reminder_services
+from patients.reminders.models import ReminderPreference
 from tests.factories import CareTeamMembershipFactory, FamilyLinkFactory, PatientFactory
-from tests.late_effects.factories import high_anthracycline_summary, load_default_ruleset
-from tests.late_effects.test_reminders import ECHO_DUE, END, HEALTH_WORDS, at
 from tests.patients.factories import add_entry
-from tests.portal.sign_in_helpers import post_sign_in
+from tests.patients.late_effects.factories import high_anthracycline_summary, load_default_ruleset
+from tests.patients.reminders.test_reminders import ECHO_DUE, END, HEALTH_WORDS, at
+from tests.portal.accounts.sign_in_helpers import post_sign_in
 
 BASE = Path(settings.BASE_DIR)
 MO_FILE = BASE / "locale" / "es" / "LC_MESSAGES" / "django.mo"
@@ -304,7 +304,7 @@ def test_calendar_titles_with_details_are_in_spanish(plan_for_spanish_parent, fa
 
 def test_shared_page_notification_is_in_each_family_members_language(clinician, patient):
     from education import services as education_services
-    from portal.models import Notification
+    from portal.care.models import Notification
     from tests.education.factories import PageFactory
 
     spanish = FamilyLinkFactory(patient=patient).user

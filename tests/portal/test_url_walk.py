@@ -42,8 +42,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import Patient
-from portal import audit
-from portal.models import Notification
+from portal.care import audit
+from portal.care.models import Notification
 from tests.factories import (
     BreakGlassGrantFactory,
     CareTeamMembershipFactory,
@@ -98,9 +98,12 @@ SITE_ROUTES = (
     ("admin:autocomplete", "admin/autocomplete/"),
     ("admin:jsi18n", "admin/jsi18n/"),
     ("admin:view_on_site", "admin/r/<path:content_type_id>/<path:object_id>/"),
-    ("admin:auth_user_password_change", "admin/portal/user/<id>/password/"),
-    ("admin:portal_auditevent_export", "admin/portal/auditevent/export.csv"),
-    ("admin:app_list", "admin/^(?P<app_label>auth|django_celery_beat|axes|portal|patients|education)/$"),
+    ("admin:auth_user_password_change", "admin/accounts/user/<id>/password/"),
+    ("admin:care_auditevent_export", "admin/care/auditevent/export.csv"),
+    (
+        "admin:app_list",
+        "admin/^(?P<app_label>auth|django_celery_beat|axes|accounts|patients|care|late_effects|reminders|education)/$",
+    ),
     (None, "admin/(?P<url>.*)$"),
     ("api-schema", "api/schema/"),
     ("api-docs", "api/docs/"),
@@ -179,12 +182,12 @@ ADMIN_MODELS = (
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",
-    "portal.user",
-    "portal.careteammembership",
-    "portal.familylink",
-    "portal.breakglassgrant",
-    "portal.notification",
-    "portal.auditevent",
+    "accounts.user",
+    "care.careteammembership",
+    "care.familylink",
+    "care.breakglassgrant",
+    "care.notification",
+    "care.auditevent",
     "patients.patient",
     "patients.geneticmarker",
     "patients.predispositionsyndrome",
@@ -198,13 +201,13 @@ ADMIN_MODELS = (
     "patients.timelineentry",
     "patients.exposurerecord",
     "patients.manualtreatmentsummary",
-    "patients.ruleset",
-    "patients.followupitem",
-    "patients.reminder",
-    "patients.reminderpreference",
-    "patients.deliverylog",
-    "patients.careteamdigest",
-    "patients.calendarfeedtoken",
+    "late_effects.ruleset",
+    "late_effects.followupitem",
+    "reminders.reminder",
+    "reminders.reminderpreference",
+    "reminders.deliverylog",
+    "reminders.careteamdigest",
+    "reminders.calendarfeedtoken",
     "education.topic",
     "education.page",
     "education.pagerevision",
@@ -335,7 +338,7 @@ def fill_kwargs(route: Route, child: Patient, *, missing: bool = False) -> tuple
             names_child = True
             value = MISSING_ID if missing else obj.pk
         elif name == "app_label":
-            value = "portal"
+            value = "care"
         elif name == "format":
             value = "json"
         elif converter is IntConverter or name == "pk" or name.endswith("_id"):
@@ -495,7 +498,7 @@ def test_the_checker_catches_a_leak(target_child):
 
 @pytest.mark.django_db
 def test_model_guessing(target_child):
-    from portal.models import BreakGlassGrant, CareTeamMembership
+    from portal.care.models import BreakGlassGrant, CareTeamMembership
 
     assert _model_for_kwarg("patient_id", None) is Patient
     assert _model_for_kwarg("break_glass_grant_id", None) is BreakGlassGrant

@@ -1,0 +1,107 @@
+"""Break the glass: emergency access to a child outside one's care team, with a reason, for a while.
+
+The grant lasts settings.BREAK_GLASS_DURATION (env BREAK_GLASS_HOURS, default 12 h); every read
+under it is flagged "break_glass" in the audit trail (portal.care.access.audit_purpose). The care team
+is told through in-portal notifications that name the clinician and the MRN only: the stated
+reason may itself describe the child's condition, so it stays in the grant and the audit trail.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from patients.models import Patient
+from portal.accounts.models import Role
+from portal.care import audit
+from portal.care.models import AuditAction, AuditPurpose, BreakGlassGrant, CareTeamMembership, Notification
+
+MIN_REASON_LENGTH = 10
+MAX_REASON_LENGTH = 1000
+
+
+def active_grant(clinician, patient: Patient) -> BreakGlassGrant | None:
+    return (
+        BreakGlassGrant.objects.filter(
+            clinician=clinician, patient=patient, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def open_break_glass(clinician, patient: Patient, reason: str) -> BreakGlassGrant:
+    """Grant `clinician` access to `patient` until BREAK_GLASS_DURATION passes; tell the care team."""
+    reason = (reason or "").strip()
+    if clinician.role != Role.CLINICIAN or not clinician.is_active:
+        raise ValidationError({"reason": _("Only clinicians can request emergency access.")})
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationError(
+            {"reason": _("Please state why you need access (at least %(n)d characters).") % {"n": MIN_REASON_LENGTH}}
+        )
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(
+            {"reason": _("Please keep the reason under %(n)d characters.") % {"n": MAX_REASON_LENGTH}}
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        grant = BreakGlassGrant.objects.create(
+            clinician=clinician,
+            patient=patient,
+            reason=reason,
+            created_at=now,
+            expires_at=now + settings.BREAK_GLASS_DURATION,
+        )
+        audit.record(
+            clinician,
+            AuditAction.BREAK_GLASS,
+            patient=patient,
+            obj=grant,
+            purpose=AuditPurpose.BREAK_GLASS,
+            detail=f"expires={grant.expires_at:%Y-%m-%dT%H:%MZ}",
+        )
+        team = CareTeamMembership.objects.filter(patient=patient, active=True).exclude(clinician=clinician)
+        link = reverse("patients:detail", kwargs={"patient_id": patient.pk})
+        who = clinician.get_full_name() or clinician.email
+        until = timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    user_id=member.clinician_id,
+                    patient=patient,
+                    kind="break_glass",
+                    title=_("Emergency access to a patient on your team"),
+                    body=_(
+                        "%(who)s opened the record %(mrn)s outside the care team, with a stated reason, "
+                        "until %(until)s. The access is flagged in the audit trail."
+                    )
+                    % {"who": who, "mrn": patient.mrn, "until": until},
+                    link=link,
+                )
+                for member in team.only("clinician_id")
+            ]
+        )
+    return grant
+
+
+def revoke_grants(admin_user, grants) -> int:
+    """End grants early (site admin). Already ended grants are left as they are."""
+    now = timezone.now()
+    revoked = 0
+    with transaction.atomic():
+        for grant in grants.select_related("patient").filter(revoked_at__isnull=True, expires_at__gt=now):
+            BreakGlassGrant.objects.filter(pk=grant.pk).update(revoked_at=now)
+            audit.record(
+                admin_user,
+                AuditAction.UPDATE,
+                patient=grant.patient,
+                obj=grant,
+                purpose=AuditPurpose.ADMIN,
+                detail="break_glass_revoked",
+            )
+            revoked += 1
+    return revoked

@@ -13,6 +13,7 @@ from education.models import (
     QuestionSet,
     Topic,
 )
+from education.services import _snapshot
 from portal.admin_base import AuditedModelAdmin
 
 
@@ -55,8 +56,6 @@ class PageAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Drafts edited here keep the same history as in the editors' workspace."""
-        from education.services import _snapshot
-
         if not change:
             obj.author = request.user
         super().save_model(request, obj, form, change)

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from education.rendering import render_markdown
 from patients.care_keys import ALL_KEYS
 
 
@@ -120,8 +121,6 @@ class Page(models.Model):
         return f"{self.title} ({self.language})"
 
     def save(self, *args, **kwargs):
-        from education.rendering import render_markdown
-
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
 
@@ -184,8 +183,6 @@ class PageWorkingCopy(models.Model):
         return f"working copy of page {self.page_id}"
 
     def save(self, *args, **kwargs):
-        from education.rendering import render_markdown
-
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
 

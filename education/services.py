@@ -40,6 +40,8 @@ from education.models import (
     PageStatus,
     PageWorkingCopy,
 )
+from education.rendering import render_markdown
+from education.selectors import family_members_of
 from portal.accounts.models import Role, User
 from portal.care.access import record_patient_event
 from portal.care.models import AuditAction, Notification
@@ -125,7 +127,6 @@ def update_page(user, page: Page, data: dict, topics, expected_version: int) -> 
     for name in fields:
         setattr(page, name, data[name])
     _validate(page)
-    from education.rendering import render_markdown
 
     page.body_html = render_markdown(page.body)
     try:
@@ -457,8 +458,6 @@ def _in_language(language: str, message: str) -> str:
 
 def share_page(user, patient, page: Page, message: str = "") -> PageShare:
     """A care-team clinician sends a live family page to the child's family (patient resolved by the caller)."""
-    from education.selectors import family_members_of
-
     if not page.is_live or page.audience == "clinician":
         raise ValidationError({"page": _("Only published pages for families can be sent.")})
     with transaction.atomic():

@@ -32,6 +32,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from education import services as education
+from education.models import FamilyQuestion, Page, PageShare
 from patients.ages import age_on
 from patients.clinical import services as clinical
 from patients.late_effects import services as late_effects
@@ -427,9 +429,6 @@ def _released_care_plan(user, patient: Patient) -> None:
 
 
 def _family_extras(family_user, clinician, patient: Patient) -> None:
-    from education import services as education
-    from education.models import FamilyQuestion, Page, PageShare
-
     if not FamilyQuestion.objects.filter(patient=patient).exists():
         for text in FAMILY_QUESTIONS:
             education.add_question(family_user, patient, text)

@@ -31,6 +31,7 @@ from patients.models import (
     TreatmentPhase,
     TreatmentPlan,
 )
+from patients.units import wbc_to_per_ul
 from portal.admin_base import AuditedModelAdmin
 
 
@@ -102,8 +103,6 @@ class DiagnosisAdmin(RefreshDerivedMixin, AuditedModelAdmin):
     readonly_fields = ("wbc_per_ul",)
 
     def save_model(self, request, obj, form, change):
-        from patients.units import wbc_to_per_ul
-
         obj.wbc_per_ul = None if obj.wbc_value is None else wbc_to_per_ul(obj.wbc_value, obj.wbc_unit)
         super().save_model(request, obj, form, change)
 

@@ -34,7 +34,7 @@ from patients.models.diagnosis import DIAGNOSIS_FIELDS, DIAGNOSIS_M2M_FIELDS
 from patients.models.exposures import MANUAL_SUMMARY_FIELDS
 from patients.models.risk import Decision
 from patients.models.timeline import ENTRY_FIELDS, PHASE_FIELDS, PLAN_FIELDS, SUBTYPES
-from patients.risk import evaluate
+from patients.risk import evaluate, get_scheme
 from patients.units import mosteller_bsa, wbc_to_per_ul
 from portal.care.access import can_edit_patient, deny, record_patient_event
 from portal.care.models import AuditAction
@@ -207,7 +207,6 @@ def decide_risk(
     """A clinician confirms the computed group, or overrides it with another group and a reason."""
     _require_edit(user, patient)
     assessment = _assessment_for(user, patient, assessment_id)
-    from patients.risk import get_scheme
 
     groups = get_scheme(assessment.scheme).groups
     errors: dict = {}

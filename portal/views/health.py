@@ -6,6 +6,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.celery import app
+
 
 def database_ok() -> bool:
     try:
@@ -17,8 +19,6 @@ def database_ok() -> bool:
 
 
 def broker_ok() -> bool:
-    from portal.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

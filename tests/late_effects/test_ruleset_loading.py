@@ -18,15 +18,15 @@ from patients.late_effects.schema import (
     parse_ruleset,
 )
 from patients.models import PredispositionSyndrome, RuleSet
-from tests.late_effects.factories import ensure_reference_data
+from tests.clinical_reference import ensure_clinical_reference_data
 
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Loading checks codes against the reference data: make sure it is there (see factories)."""
+    """Loading checks codes against the reference data: make sure it is there."""
     if request.node.get_closest_marker("django_db"):
         request.getfixturevalue("db")
-        ensure_reference_data()
+        ensure_clinical_reference_data()
 
 
 def _broken_copy(tmp_path, mutate, name="broken.yaml"):

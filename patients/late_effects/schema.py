@@ -36,12 +36,10 @@ def _pcsp_recommendations() -> dict[int, str]:
 
 PCSP_RECOMMENDATIONS = _pcsp_recommendations()
 # Criterion fields whose values are codes of one of the portal's vocabularies (checked on load).
-FIELD_VOCABULARY = {
-    "predisposition_syndromes": "syndrome",
-    "drugs_received": "drug",
-    "genetic_markers": "genetic marker",
-    "radiation_sites": "site",
-}
+# CODE_LIST_FIELDS are drugs_received, genetic_markers, radiation_sites, in that order.
+FIELD_VOCABULARY = dict(
+    zip(("predisposition_syndromes", *CODE_LIST_FIELDS), ("syndrome", "drug", "genetic marker", "site"), strict=True)
+)
 
 
 @dataclass(frozen=True)

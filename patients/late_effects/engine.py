@@ -29,6 +29,11 @@ OPS = {
 }
 # Values derived from the inputs that criteria may use besides the ExposureSummary fields.
 DERIVED_FIELDS = ("age_at_therapy_start", "age_at_therapy_end")
+# Lists of the portal's codes (drug, genetic marker, radiation site) a record may supply besides the
+# ExposureSummary fields; a rule naming one that the child's record lacks is not applied and says so.
+CODE_LIST_FIELDS = ("drugs_received", "genetic_markers", "radiation_sites")
+# Occasions, not dates, on which a screening is also due ("also_at"); shown with the item's schedule.
+EVENTS = ("pregnancy",)
 # Fields that are ages: criteria compare them by the calendar (age >= 5 iff the 5th birthday was reached).
 AGE_FIELDS = ("age_at_therapy_start", "age_at_therapy_end", "cranial_radiation_age_years")
 AGE_OPS = (">=", ">", "<=", "<", "==", "!=")
@@ -160,6 +165,27 @@ def _describe(criterion: dict) -> str:
     return f"{criterion['field']} {criterion['op']} {_fmt(criterion['value'])}"
 
 
+def source_text(source, pcsp_codes=()) -> str:
+    """One line naming the guideline, its version and year (and the Survivorship Passport code)."""
+    if isinstance(source, str):  # rule sets stored before sources became structured
+        text = source
+    else:
+        text = f"{source['guideline']}, version {source['version']} ({source['year']})"
+        if source.get("citation"):
+            text += f"; {source['citation']}"
+    if pcsp_codes:
+        text += "; Survivorship Passport recommendation " + ", ".join(str(c) for c in pcsp_codes)
+    return text
+
+
+def fields_used(criterion: dict) -> set[str]:
+    if "all" in criterion or "any" in criterion:
+        return set().union(*(fields_used(c) for c in criterion.get("all") or criterion["any"]))
+    if "not" in criterion:
+        return fields_used(criterion["not"])
+    return {criterion["field"]}
+
+
 # --- Dates --------------------------------------------------------------------------------------
 
 
@@ -225,18 +251,24 @@ def occurrences(item: ScreeningItem, date_of_birth: date, until: date) -> list[d
 
 
 def _schedule(screening: dict) -> dict:
+    also = {"also_at": list(screening["also_at"])} if screening.get("also_at") else {}
     if screening.get("once", False) or "every" not in screening:
-        return {"once": True}
+        return {"once": True, **also}
     phases = []
     for phase in screening["every"]:
         months = phase.get("months", 0) + round(phase.get("years", 0) * 12)
         phases.append({"every_months": months, "until_age": phase.get("until_age")})
-    return {"phases": phases, "stop_at_age": screening.get("stop_at_age")}
+    return {"phases": phases, "stop_at_age": screening.get("stop_at_age"), **also}
 
 
-def _sex_matches(rule: dict, sex: str) -> bool:
-    allowed = rule.get("sex")
+def _sex_matches(part: dict, sex: str) -> bool:
+    """A rule or one of its screenings may be limited by sex (e.g. to survivors who can become pregnant)."""
+    allowed = part.get("sex")
     return not allowed or sex in allowed
+
+
+def _missing_fields(rule: dict, facts: PatientFacts) -> list[str]:
+    return sorted(f for f in fields_used(rule["criteria"]) if f in CODE_LIST_FIELDS and f not in facts.exposures)
 
 
 def compute_plan(ruleset: dict, facts: PatientFacts) -> PlanResult:
@@ -245,15 +277,24 @@ def compute_plan(ruleset: dict, facts: PatientFacts) -> PlanResult:
         return PlanResult(items=(), notes=("No end-of-therapy date yet: the follow-up plan starts from it.",))
     entry_years = ruleset.get("settings", {}).get("ltfu_entry_years_after_therapy", 2)
     by_slot: dict[str, ScreeningItem] = {}
+    notes: list[str] = []
     for rule in ruleset["rules"]:
         if not _sex_matches(rule, facts.sex):
+            continue
+        missing = _missing_fields(rule, facts)
+        if missing:
+            notes.append(f"Rule {rule['id']} was not applied: the record does not supply {', '.join(missing)}.")
             continue
         met, reasons = evaluate(rule["criteria"], facts)
         if not met:
             continue
         if rule.get("sex"):
             reasons = [*reasons, f"sex = {facts.sex}"]
+        source = source_text(rule["source"], rule.get("pcsp_recommendation", ()))
         for screening in rule["screening"]:
+            if not _sex_matches(screening, facts.sex):
+                continue
+            item_reasons = reasons if not screening.get("sex") or rule.get("sex") else [*reasons, f"sex = {facts.sex}"]
             slot = screening["key"] + (f":{screening['variant']}" if screening.get("variant") else "")
             schedule = _schedule(screening)
             first = start_date(screening["start"], facts, entry_years)
@@ -267,14 +308,14 @@ def compute_plan(ruleset: dict, facts: PatientFacts) -> PlanResult:
                 why=screening["why"],
                 late_effect=rule["late_effect"],
                 rule_ids=(rule["id"],),
-                sources=(rule["source"],),
-                reasons=tuple(f"{rule['id']}: {reason}" for reason in reasons),
+                sources=(source,),
+                reasons=tuple(f"{rule['id']}: {reason}" for reason in item_reasons),
                 first_due=first,
                 schedule=schedule,
             )
             by_slot[slot] = _merge(by_slot[slot], item) if slot in by_slot else item
     items = sorted(by_slot.values(), key=lambda i: (i.first_due, i.slot))
-    return PlanResult(items=tuple(items))
+    return PlanResult(items=tuple(items), notes=tuple(notes))
 
 
 def _merge(a: ScreeningItem, b: ScreeningItem) -> ScreeningItem:

@@ -9,7 +9,7 @@ See rulesets/README.md for the format with an example.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import jsonschema
@@ -17,11 +17,45 @@ import yaml
 
 from patients.care_keys import SCREENING_KEYS
 from patients.exposures.summary import ExposureSummary
-from patients.late_effects.engine import DERIVED_FIELDS, OPS
+from patients.late_effects.engine import CODE_LIST_FIELDS, DERIVED_FIELDS, EVENTS, OPS
 
 FORMAT_VERSION = 1
-CRITERION_FIELDS = tuple(f.name for f in fields(ExposureSummary) if f.name not in ("source",)) + DERIVED_FIELDS
+CRITERION_FIELDS = (
+    tuple(f.name for f in fields(ExposureSummary) if f.name not in ("source",)) + DERIVED_FIELDS + CODE_LIST_FIELDS
+)
 SEXES = ("female", "male", "intersex", "unknown")
+RULESET_DIR = Path(__file__).resolve().parent / "rulesets"
+PCSP_RECOMMENDATIONS_PATH = RULESET_DIR / "codes" / "pcsp-recommendations.yaml"
+
+
+def _pcsp_recommendations() -> dict[int, str]:
+    """The Survivorship Passport's recommendation codes (1–47) → what each addresses, from the data file."""
+    data = yaml.safe_load(PCSP_RECOMMENDATIONS_PATH.read_text(encoding="utf-8"))
+    return {int(code): str(display) for code, display in data["codes"].items()}
+
+
+PCSP_RECOMMENDATIONS = _pcsp_recommendations()
+# Criterion fields whose values are codes of one of the portal's vocabularies (checked on load).
+# CODE_LIST_FIELDS are drugs_received, genetic_markers, radiation_sites, in that order.
+FIELD_VOCABULARY = dict(
+    zip(("predisposition_syndromes", *CODE_LIST_FIELDS), ("syndrome", "drug", "genetic marker", "site"), strict=True)
+)
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """The portal's own codes a rule may name (the services layer reads them from the reference data)."""
+
+    drugs: frozenset[str] = frozenset()
+    syndromes: frozenset[str] = frozenset()
+    markers: frozenset[str] = frozenset()
+    sites: frozenset[str] = frozenset()
+
+    def codes(self, category: str) -> frozenset[str]:
+        return {"drug": self.drugs, "syndrome": self.syndromes, "genetic marker": self.markers, "site": self.sites}[
+            category
+        ]
+
 
 _leaf = {
     "type": "object",
@@ -31,6 +65,19 @@ _leaf = {
         "field": {"enum": list(CRITERION_FIELDS)},
         "op": {"enum": list(OPS)},
         "value": {"type": ["number", "boolean", "string", "array"]},
+    },
+}
+# Where a rule's advice comes from: the guideline, its year and version are required.
+_source = {
+    "type": "object",
+    "required": ["guideline", "year", "version"],
+    "additionalProperties": False,
+    "properties": {
+        "guideline": {"type": "string", "minLength": 3},
+        "year": {"type": "integer", "minimum": 1950, "maximum": 2100},
+        "version": {"type": "string", "minLength": 1, "maxLength": 60},
+        "citation": {"type": "string", "minLength": 3},
+        "url": {"type": "string", "pattern": "^https?://"},
     },
 }
 _start = {
@@ -71,6 +118,8 @@ _screening = {
         "once": {"type": "boolean"},
         "every": {"type": "array", "minItems": 1, "items": _phase},
         "stop_at_age": {"type": "number", "minimum": 0},
+        "sex": {"type": "array", "minItems": 1, "items": {"enum": list(SEXES)}},
+        "also_at": {"type": "array", "minItems": 1, "items": {"enum": list(EVENTS)}},
     },
     "oneOf": [
         {"required": ["once"], "properties": {"once": {"const": True}}, "not": {"required": ["every"]}},
@@ -123,7 +172,7 @@ SCHEMA = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["id", "late_effect", "criteria", "screening", "source"],
+                "required": ["id", "late_effect", "criteria", "screening", "source", "pcsp_recommendation"],
                 "additionalProperties": False,
                 "properties": {
                     "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,59}$"},
@@ -131,7 +180,9 @@ SCHEMA = {
                     "criteria": {"$ref": "#/$defs/criterion"},
                     "sex": {"type": "array", "minItems": 1, "items": {"enum": list(SEXES)}},
                     "screening": {"type": "array", "minItems": 1, "items": _screening},
-                    "source": {"type": "string", "minLength": 3},
+                    "source": _source,
+                    # Survivorship Passport recommendation codes; [] where the passport has none.
+                    "pcsp_recommendation": {"type": "array", "uniqueItems": True, "items": {"type": "integer"}},
                 },
             },
         },
@@ -158,16 +209,28 @@ def _where(data: dict, path) -> str:
     return rest or "(file)"
 
 
+_CRITERION_BRANCH = {"field": 0, "all": 1, "any": 2, "not": 3}  # order of $defs.criterion.oneOf
+
+
 def _deepest(error):
-    """For oneOf/anyOf failures, the most specific sub-error (jsonschema's best_match)."""
-    return (
-        jsonschema.exceptions.best_match([error])
-        if not error.context
-        else jsonschema.exceptions.best_match(error.context)
-    )
+    """For oneOf/anyOf failures, the most specific sub-error (jsonschema's best_match).
+
+    A criterion is matched to the branch its keys choose (a leaf has "field"), so an unknown field
+    or operator is reported as such, not as "'all' is a required property".
+    """
+    if not error.context:
+        return jsonschema.exceptions.best_match([error])
+    instance = error.instance
+    if error.validator == "oneOf" and isinstance(instance, dict):
+        branch = next((index for key, index in _CRITERION_BRANCH.items() if key in instance), None)
+        chosen = [e for e in error.context if branch is not None and e.relative_schema_path[0] == branch]
+        if chosen:
+            return _deepest(jsonschema.exceptions.best_match(chosen))
+    return jsonschema.exceptions.best_match(error.context)
 
 
-def validate(data) -> None:
+def validate(data, vocabularies: Vocabularies | None = None) -> None:
+    """Schema, then meaning; with `vocabularies`, every code a rule names must be one of the portal's."""
     if not isinstance(data, dict):
         raise RuleSetError(["(file): a rule set must be a mapping with format, name, version, source and rules"])
     validator = jsonschema.Draft202012Validator(SCHEMA)
@@ -177,6 +240,8 @@ def validate(data) -> None:
         problems.append(f"{_where(data, specific.absolute_path)}: {specific.message}")
     if not problems:
         problems += _semantic_problems(data)
+        if vocabularies is not None:
+            problems += _vocabulary_problems(data, vocabularies)
     if problems:
         raise RuleSetError(problems)
 
@@ -197,26 +262,70 @@ def _semantic_problems(data: dict) -> list[str]:
                         f"{where} → screening[{s_index}].every[{p_index}].until_age: "
                         "only the last interval may be open-ended"
                     )
+        for code in rule["pcsp_recommendation"]:
+            if code not in PCSP_RECOMMENDATIONS:
+                problems.append(
+                    f"{where} → pcsp_recommendation: {code} is not a Survivorship Passport recommendation code "
+                    f"(cs-recommendation-eu-pcsp has {min(PCSP_RECOMMENDATIONS)}–{max(PCSP_RECOMMENDATIONS)})"
+                )
     return problems
 
 
-def parse_ruleset(text: str, *, filename: str = "") -> dict:
+def _leaves(criterion: dict, path: str):
+    """(path, leaf) for every field comparison in a criterion tree."""
+    for combiner in ("all", "any"):
+        if combiner in criterion:
+            for index, part in enumerate(criterion[combiner]):
+                yield from _leaves(part, f"{path}.{combiner}[{index}]")
+            return
+    if "not" in criterion:
+        yield from _leaves(criterion["not"], f"{path}.not")
+        return
+    yield path, criterion
+
+
+def _vocabulary_problems(data: dict, vocabularies: Vocabularies) -> list[str]:
+    """Every drug, syndrome, genetic marker and site a criterion names must be a code the portal stores."""
+    problems = []
+    for index, rule in enumerate(data["rules"]):
+        where = f"rule '{rule['id']}' (rules[{index}])"
+        for path, leaf in _leaves(rule["criteria"], "criteria"):
+            category = FIELD_VOCABULARY.get(leaf["field"])
+            if category is None or leaf["op"] == "is_set":
+                continue
+            values = leaf["value"] if isinstance(leaf["value"], list) else [leaf["value"]]
+            known = vocabularies.codes(category)
+            for value in values:
+                if value not in known:
+                    problems.append(
+                        f"{where} → {path}.value: unknown {category} code {value!r} for {leaf['field']} "
+                        f"(known: {', '.join(sorted(known)) or 'none'})"
+                    )
+    return problems
+
+
+def parse_ruleset(text: str, *, filename: str = "", vocabularies: Vocabularies | None = None) -> dict:
     """Parse YAML/JSON text and validate it. Raises RuleSetError listing every problem."""
     try:
         data = json.loads(text) if filename.endswith(".json") else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise RuleSetError([f"(file): not valid {'JSON' if filename.endswith('.json') else 'YAML'}: {exc}"])
-    validate(data)
+    validate(data, vocabularies)
     return data
 
 
-def read_ruleset(path: str | Path) -> tuple[dict, str]:
+def read_text(path: str | Path) -> str:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RuleSetError([f"(file): cannot read {path}: {exc.strerror}"])
-    return parse_ruleset(text, filename=path.name), text
 
 
-DEFAULT_RULESET_PATH = Path(__file__).resolve().parent / "rulesets" / "ighg-pancare-open.yaml"
+def read_ruleset(path: str | Path, vocabularies: Vocabularies | None = None) -> tuple[dict, str]:
+    text = read_text(path)
+    return parse_ruleset(text, filename=Path(path).name, vocabularies=vocabularies), text
+
+
+DEFAULT_RULESET_PATH = RULESET_DIR / "ighg-pancare-open.yaml"
+SHIPPED_RULESET_PATHS = tuple(sorted(RULESET_DIR.glob("*.yaml")))  # every rule set the portal ships

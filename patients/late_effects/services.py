@@ -23,8 +23,9 @@ from patients.clinical.exposure_store import load_exposure_summary
 from patients.exposures.summary import ExposureSummary
 from patients.late_effects import engine, tasks
 from patients.late_effects.models import CarePlan, FollowUpItem, FollowUpStatus, RuleSet
-from patients.late_effects.schema import RuleSetError, parse_ruleset
-from patients.models import Patient, Visibility
+from patients.late_effects.schema import RuleSetError, Vocabularies, parse_ruleset
+from patients.models import Drug, GeneticMarker, Patient, PredispositionSyndrome, Visibility
+from patients.models.timeline import RadiationSite
 from portal.care.access import can_edit_patient, record_patient_event
 from portal.care.models import AuditAction
 from portal.concurrency import save_versioned
@@ -32,14 +33,27 @@ from portal.concurrency import save_versioned
 # --- Rule sets --------------------------------------------------------------------------------
 
 
+def reference_vocabularies() -> Vocabularies:
+    """The codes a rule set may name: the portal's drugs, syndromes, genetic markers and radiation sites."""
+    return Vocabularies(
+        drugs=frozenset(Drug.objects.values_list("code", flat=True)),
+        syndromes=frozenset(PredispositionSyndrome.objects.values_list("code", flat=True)),
+        markers=frozenset(GeneticMarker.objects.values_list("code", flat=True)),
+        sites=frozenset(RadiationSite.values),
+    )
+
+
 @transaction.atomic
 def load_ruleset(text: str, *, filename: str = "", activate: bool = False, user=None) -> tuple[RuleSet, bool]:
     """Validate and store a rule set; (ruleset, created). Raises RuleSetError and stores nothing.
 
+    Besides the format, every code a rule names (drug, syndrome, genetic marker, radiation site) must
+    be one of the reference data's, so a misspelt code is refused instead of silently never matching.
+
     Idempotent: the same name + version with the same content returns the existing row; the same
     name + version with different content is refused (bump the version instead).
     """
-    data = parse_ruleset(text, filename=filename)
+    data = parse_ruleset(text, filename=filename, vocabularies=reference_vocabularies())
     checksum = hashlib.sha256(text.encode()).hexdigest()
     existing = RuleSet.objects.filter(name=data["name"], version=data["version"]).first()
     if existing is not None:
@@ -352,5 +366,6 @@ __all__ = [
     "load_ruleset",
     "recompute_care_plan",
     "recompute_from_stored_exposures",
+    "reference_vocabularies",
     "release_plan",
 ]

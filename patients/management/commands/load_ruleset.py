@@ -1,13 +1,14 @@
 """Validate a late-effects rule-set file and load it (idempotent); --activate makes it the active one.
 
-Errors name the rule and the field, exit non-zero and load nothing:
+Validation covers the format and the portal's vocabularies (every drug, syndrome, genetic marker,
+site and screening key a rule names). Errors name the rule and the value, exit non-zero and load nothing:
     python manage.py load_ruleset patients/late_effects/rulesets/ighg-pancare-open.yaml --activate
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
 from patients.late_effects import services
-from patients.late_effects.schema import DEFAULT_RULESET_PATH, RuleSetError, read_ruleset
+from patients.late_effects.schema import DEFAULT_RULESET_PATH, RuleSetError, read_text
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, activate, if_none_active, **options):
         try:
-            _data, text = read_ruleset(path)
+            text = read_text(path)
             activate = activate or (if_none_active and services.active_ruleset() is None)
             ruleset, created = services.load_ruleset(text, filename=str(path), activate=activate)
         except RuleSetError as exc:

@@ -5,9 +5,11 @@ from datetime import date
 from patients.exposures.summary import ExposureSummary
 from patients.late_effects import services
 from patients.late_effects.schema import DEFAULT_RULESET_PATH
+from tests.clinical_reference import ensure_clinical_reference_data
 
 
 def load_default_ruleset(activate: bool = True):
+    ensure_clinical_reference_data()  # loading checks codes against it
     ruleset, _created = services.load_ruleset(
         DEFAULT_RULESET_PATH.read_text(), filename=DEFAULT_RULESET_PATH.name, activate=activate
     )

@@ -34,7 +34,7 @@ def test_dead_reminders_are_listed_and_retried_from_the_admin(admin_client_verif
 
 def test_admin_action_switches_the_active_rule_set(admin_client_verified):
     first = load_default_ruleset()
-    second, _ = plan_services.load_ruleset(first.raw_text.replace('version: "2026.1"', 'version: "2026.9"'))
+    second, _ = plan_services.load_ruleset(first.raw_text.replace('version: "2026.2"', 'version: "2026.9"'))
     admin_client_verified.post(
         "/admin/late_effects/ruleset/", {"action": "make_active", "_selected_action": [second.pk]}
     )

@@ -120,7 +120,7 @@ def test_release_shows_current_and_future_items_to_family(ruleset, clinician, pa
 def test_ruleset_activation_recomputes_stored_plans(ruleset, patient, django_capture_on_commit_callbacks, monkeypatch):
     services.recompute_care_plan(patient, high_anthracycline_summary(date(2019, 9, 1)))
     other = services.load_ruleset(
-        ruleset.raw_text.replace('version: "2026.1"', 'version: "2026.2"').replace(
+        ruleset.raw_text.replace('version: "2026.2"', 'version: "2026.3"').replace(
             "ltfu_entry_years_after_therapy: 2", "ltfu_entry_years_after_therapy: 3"
         ),
         filename="x.yaml",

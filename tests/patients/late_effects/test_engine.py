@@ -64,7 +64,7 @@ def test_boy_150_dox_eq_gets_echo_every_5_years_and_one_ecg():
         (249.9, 0, "cardio-standard"),
         (250, 0, "cardio-high"),
         (100, 15, "cardio-high"),
-        (99, 15, "cardio-low"),
+        (99, 14.9, "cardio-low"),  # heart radiation below 15 Gy adds nothing (see test_heart_radiation)
     ],
 )
 def test_anthracycline_thresholds(dose, heart_gy, rule):
@@ -162,3 +162,56 @@ def test_plan_properties(dose, it, cyclo, sex, born, years_of_therapy):
         if item.recurring:
             following = next_due(item.schedule, born, item.first_due)
             assert following is None or following > item.first_due
+
+
+def _one_rule_set(criteria: dict, source) -> dict:
+    rule = {
+        "id": "ifosfamide-bladder",
+        "late_effect": "Bladder problems",
+        "source": source,
+        "pcsp_recommendation": [27],
+        "criteria": criteria,
+        "screening": [
+            {
+                "key": "urinary_tract",
+                "what": "Urine history",
+                "why": "Ifosfamide.",
+                "start": {"from": "ltfu_entry"},
+                "once": True,
+            }
+        ],
+    }
+    return {"rules": [rule]}
+
+
+def test_a_rule_on_a_code_list_the_record_lacks_is_not_applied_and_says_so():
+    rules = _one_rule_set(
+        {"field": "drugs_received", "op": "contains", "value": "ifosfamide"},
+        {"guideline": "Test guideline", "year": 2020, "version": "1.0", "citation": "Someone 2020"},
+    )
+    base = ExposureSummary(therapy_end=date(2020, 1, 1)).as_dict()
+    without = PatientFacts(exposures=base, sex="male", date_of_birth=date(2012, 1, 1), therapy_end=date(2020, 1, 1))
+    result = compute_plan(rules, without)
+    assert result.items == ()
+    assert result.notes == ("Rule ifosfamide-bladder was not applied: the record does not supply drugs_received.",)
+
+    supplied = PatientFacts(
+        exposures={**base, "drugs_received": ["ifosfamide"]},
+        sex="male",
+        date_of_birth=date(2012, 1, 1),
+        therapy_end=date(2020, 1, 1),
+    )
+    (item,) = compute_plan(rules, supplied).items
+    assert item.sources == (
+        "Test guideline, version 1.0 (2020); Someone 2020; Survivorship Passport recommendation 27",
+    )
+
+
+def test_a_stored_rule_set_with_a_plain_text_source_still_computes():
+    rules = _one_rule_set({"field": "cyclophosphamide_mg_m2", "op": ">", "value": 0}, "An older citation")
+    summary = ExposureSummary(cyclophosphamide_mg_m2=1000, therapy_end=date(2020, 1, 1))
+    facts = PatientFacts(
+        exposures=summary.as_dict(), sex="male", date_of_birth=date(2012, 1, 1), therapy_end=date(2020, 1, 1)
+    )
+    (item,) = compute_plan(rules, facts).items
+    assert item.sources == ("An older citation; Survivorship Passport recommendation 27",)

@@ -102,7 +102,7 @@ SITE_ROUTES = (
     ("admin:care_auditevent_export", "admin/care/auditevent/export.csv"),
     (
         "admin:app_list",
-        "admin/^(?P<app_label>auth|django_celery_beat|axes|accounts|patients|care|late_effects|reminders|education)/$",
+        "admin/^(?P<app_label>auth|django_celery_beat|axes|patients|late_effects|reminders|education|accounts|care)/$",
     ),
     (None, "admin/(?P<url>.*)$"),
     ("api-schema", "api/schema/"),

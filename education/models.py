@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from education.rendering import render_markdown
 from patients.care_keys import ALL_KEYS
+from portal.fields import BoundedTextField
 
 
 class Language(models.TextChoices):
@@ -70,9 +71,9 @@ class Page(models.Model):
         help_text=_("Pages in different languages that share this key are translations of each other."),
     )
     summary = models.CharField(_("summary"), max_length=400)
-    body = models.TextField(_("body (Markdown)"))
+    body = BoundedTextField(_("body (Markdown)"), max_length=60000)
     body_html = models.TextField(editable=False, default="")
-    sources = models.TextField(_("sources"), blank=True, help_text=_("One source per line."))
+    sources = BoundedTextField(_("sources"), max_length=4000, blank=True, help_text=_("One source per line."))
     audience = models.CharField(_("audience"), max_length=12, choices=Audience.choices, default=Audience.FAMILY)
     topics = models.ManyToManyField(Topic, related_name="pages", blank=True, verbose_name=_("topics"))
     relevance_tags = models.JSONField(
@@ -168,9 +169,9 @@ class PageWorkingCopy(models.Model):
     state = models.CharField(max_length=12, choices=State.choices, default=State.EDITING)
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=400)
-    body = models.TextField(_("body (Markdown)"))
+    body = BoundedTextField(_("body (Markdown)"), max_length=60000)
     body_html = models.TextField(editable=False, default="")
-    sources = models.TextField(_("sources"), blank=True, help_text=_("One source per line."))
+    sources = BoundedTextField(_("sources"), max_length=4000, blank=True, help_text=_("One source per line."))
     topics = models.ManyToManyField(Topic, related_name="+", blank=True, verbose_name=_("topics"))
     relevance_tags = models.JSONField(
         _("relevance tags"), default=list, blank=True, validators=[validate_relevance_tags]
@@ -218,7 +219,7 @@ class PageRevision(models.Model):
     note = models.CharField(max_length=500, blank=True)
     title = models.CharField(max_length=200)
     summary = models.CharField(max_length=400)
-    body = models.TextField()
+    body = BoundedTextField(max_length=60000)
     relevance_tags = models.JSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -79,8 +79,8 @@ class RiskAssessmentSerializer(serializers.ModelSerializer):
 
 class RiskDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[Decision.CONFIRMED, Decision.OVERRIDDEN])
-    group = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    group = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
 class TreatmentPlanSerializer(serializers.ModelSerializer):

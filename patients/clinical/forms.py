@@ -85,7 +85,10 @@ class DecisionForm(forms.Form):
     )
     group = forms.ChoiceField(label=_("Group (when overriding)"), required=False, choices=[])
     reason = forms.CharField(
-        label=_("Reason (required to override)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason (required to override)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, groups=(), **kwargs):

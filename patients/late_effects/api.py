@@ -50,13 +50,13 @@ class FollowUpItemSerializer(serializers.ModelSerializer):
 
 class CompleteSerializer(serializers.Serializer):
     done_on = serializers.DateField()
-    result_note = serializers.CharField(required=False, allow_blank=True, default="")
+    result_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     version = serializers.IntegerField(required=False, help_text="The item version you loaded; a stale one → 409.")
 
 
 class CloseSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[FollowUpStatus.DECLINED, FollowUpStatus.WAIVED])
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=1000)
     version = serializers.IntegerField(required=False, help_text="The item version you loaded; a stale one → 409.")
 
 

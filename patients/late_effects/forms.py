@@ -7,7 +7,9 @@ from patients.late_effects.models import FollowUpStatus
 class CompleteItemForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     done_on = forms.DateField(label=_("Done on"), widget=forms.DateInput(attrs={"type": "date"}))
-    result_note = forms.CharField(label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    result_note = forms.CharField(
+        label=_("Result"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CloseItemForm(forms.Form):
@@ -16,4 +18,4 @@ class CloseItemForm(forms.Form):
         label=_("Outcome"),
         choices=[(FollowUpStatus.DECLINED, _("Declined by the family")), (FollowUpStatus.WAIVED, _("Waived"))],
     )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

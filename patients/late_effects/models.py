@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients.models.base import PatientEntry
+from portal.fields import BoundedTextField
 
 
 class RuleSet(models.Model):
     name = models.CharField(max_length=120)
     version = models.CharField(max_length=40)
-    source = models.TextField(help_text=_("The citation for the whole rule set."))
+    source = BoundedTextField(max_length=2000, help_text=_("The citation for the whole rule set."))
     content = models.JSONField(help_text=_("The validated rule set, as parsed from its file."))
     raw_text = models.TextField(editable=False)
     checksum = models.CharField(max_length=64, editable=False)
@@ -77,7 +78,7 @@ class FollowUpItem(PatientEntry):
     screening_key = models.CharField(max_length=40)
     what = models.CharField(max_length=300)
     what_plain = models.CharField(max_length=300, blank=True)
-    why = models.TextField()
+    why = BoundedTextField(max_length=2000)
     late_effect = models.CharField(max_length=200)
     rule_ids = models.JSONField(default=list)
     sources = models.JSONField(default=list)
@@ -86,8 +87,8 @@ class FollowUpItem(PatientEntry):
     due_on = models.DateField(db_index=True)
     status = models.CharField(max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
     completed_on = models.DateField(null=True, blank=True)
-    result_note = models.TextField(blank=True)
-    status_reason = models.TextField(blank=True)
+    result_note = BoundedTextField(max_length=2000, blank=True)
+    status_reason = BoundedTextField(max_length=1000, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

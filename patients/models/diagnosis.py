@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from patients.ages import Age, age_on
 from patients.risk.cns import effective_cns_status
 from patients.units import wbc_from_per_ul
+from portal.fields import BoundedTextField
 
 
 class Lineage(models.TextChoices):
@@ -66,7 +67,7 @@ class Diagnosis(models.Model):
     predisposition_syndromes = models.ManyToManyField(
         "patients.PredispositionSyndrome", blank=True, verbose_name=_("inherited predisposition")
     )
-    notes = models.TextField(blank=True)
+    notes = BoundedTextField(max_length=4000, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients.exposures.summary import ExposureSummary
+from portal.fields import BoundedTextField
 
 _dose = {"max_digits": 9, "decimal_places": 1, "default": 0, "validators": [MinValueValidator(0)]}
 _gy = {"max_digits": 5, "decimal_places": 2, "default": 0, "validators": [MinValueValidator(0)]}
@@ -97,7 +98,7 @@ class ManualTreatmentSummary(models.Model):
     red_cell_transfusions = models.PositiveSmallIntegerField(_("red cell transfusions"), default=0)
     transfusion_before_1993 = models.BooleanField(_("transfusion before 1993"), default=False)
     transfusion_before_1972 = models.BooleanField(_("transfusion before 1972"), default=False)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = BoundedTextField(_("notes"), max_length=4000, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

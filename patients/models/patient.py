@@ -1,5 +1,7 @@
 """The patient core record. Edits use optimistic concurrency (`version`, see portal/concurrency.py)."""
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -22,6 +24,10 @@ class PatientStatus(models.TextChoices):
     RELAPSED = "relapsed", _("Relapsed")
     TRANSFERRED = "transferred", _("Transferred")
     DECEASED = "deceased", _("Deceased")
+
+
+# A date of birth before this is a typing error (1800 for 2008), not a patient.
+EARLIEST_DATE_OF_BIRTH = date(1900, 1, 1)
 
 
 class Patient(models.Model):
@@ -58,3 +64,10 @@ class Patient(models.Model):
     def clean(self):
         if self.date_of_birth and self.date_of_birth > timezone.localdate():
             raise ValidationError({"date_of_birth": _("The date of birth cannot be in the future.")})
+        if self.date_of_birth and self.date_of_birth < EARLIEST_DATE_OF_BIRTH:
+            raise ValidationError(
+                {
+                    "date_of_birth": _("Check the date of birth: it is before %(year)s.")
+                    % {"year": EARLIEST_DATE_OF_BIRTH.year}
+                }
+            )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients.risk import SCHEMES, SchemeConfig
+from portal.fields import BoundedTextField
 
 SCHEME_CHOICES = [(s.key, s.name) for s in SCHEMES.values()]  # versions live on each assessment
 ALL_GROUPS = sorted({g for s in SCHEMES.values() for g in s.groups})
@@ -117,7 +118,7 @@ class RiskAssessment(models.Model):
     possible_groups = models.JSONField(default=list, blank=True)
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING, blank=True)
     decided_group = models.CharField(max_length=12, choices=GROUP_CHOICES, blank=True)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = BoundedTextField(max_length=1000, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

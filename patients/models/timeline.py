@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from patients.care_keys import PHASE_KEYS
+from portal.fields import BoundedTextField
 
 from .base import RELEASE_FIELDS, PatientEntry
 
@@ -39,7 +40,7 @@ class TreatmentPlan(models.Model):
     protocol = models.CharField(_("protocol"), max_length=120, help_text=_("e.g. AALL0932, Total XVII"))
     regimen = models.CharField(_("regimen"), max_length=120, blank=True)
     arm = models.CharField(_("arm"), max_length=120, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = BoundedTextField(_("notes"), max_length=4000, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -139,8 +140,8 @@ class TimelineEntry(PatientEntry):
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     subtype = models.CharField(_("subtype"), max_length=30, choices=SUBTYPE_CHOICES, blank=True)
-    result = models.TextField(_("result"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    result = BoundedTextField(_("result"), max_length=2000, blank=True)
+    notes = BoundedTextField(_("notes"), max_length=4000, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

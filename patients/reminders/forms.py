@@ -6,7 +6,7 @@ from patients.reminders.models import ReminderPreference
 
 class ReminderPreferenceForm(forms.ModelForm):
     lead_days_text = forms.CharField(
-        label=_("Remind me this many days before (comma-separated)"), required=False, initial="30, 7"
+        label=_("Remind me this many days before (comma-separated)"), required=False, initial="30, 7", max_length=100
     )
 
     class Meta:

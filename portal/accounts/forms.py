@@ -36,7 +36,10 @@ class ConfirmPasswordForm(forms.Form):
     """Re-enter the password before turning a protection off."""
 
     password = forms.CharField(
-        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Your password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def __init__(self, user, *args, **kwargs):

@@ -4,6 +4,7 @@ PostgreSQL rejects a NUL byte in a string literal, so an unchecked `?q=%00` reac
 and failed there. Each entry point now checks its input first and answers 4xx with a message.
 """
 
+from datetime import date
 from urllib.parse import quote
 
 import pytest
@@ -153,3 +154,66 @@ def test_editor_dashboard_filter_with_a_nul_byte_is_a_400_with_a_message(editor_
 @given(q=nasty_text)
 def test_editor_dashboard_never_fails_on_any_text(editor_client, q):
     assert editor_client.get("/editor/", {"q": q, "filter": q}).status_code < 500
+
+
+# --- Length limits and dates out of range (issue 13.6's "1 MB note", "born 1800") -------------
+
+
+MEGABYTE = "x" * 1_000_000
+
+
+def _diagnosis_data(**extra):
+    return {"diagnosed_on": "2025-01-10", "lineage": "B", "wbc_value": "12", "wbc_unit": "e9_per_l", **extra}
+
+
+def test_a_megabyte_of_notes_is_refused_by_the_service_and_nothing_is_saved(clinician, patient):
+    from django.core.exceptions import ValidationError
+
+    from patients.clinical import services
+    from patients.models import Diagnosis
+
+    with pytest.raises(ValidationError) as refused:
+        services.save_diagnosis(clinician, patient, {"diagnosed_on": date(2025, 1, 10), "notes": MEGABYTE})
+    assert "notes" in refused.value.message_dict
+    assert not Diagnosis.objects.filter(patient=patient).exists()
+
+
+def test_a_megabyte_of_notes_is_a_field_error_in_the_api(clinician_client, patient):
+    response = clinician_client.put(
+        f"/api/patients/{patient.pk}/diagnosis/", _diagnosis_data(notes=MEGABYTE), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "notes" in response.json()
+
+
+def test_a_megabyte_break_the_glass_reason_is_a_form_error(outsider_client, patient):
+    response = outsider_client.post("/patients/emergency-access/", {"mrn": patient.mrn, "reason": MEGABYTE})
+    assert response.status_code == 400
+    assert "at most 1000 characters" in response.content.decode()
+
+
+@pytest.mark.parametrize("born", ["1800-01-01", "1899-12-31"])
+def test_a_date_of_birth_before_1900_is_refused_with_a_message(clinician_client, born):
+    response = clinician_client.post(
+        "/patients/new/",
+        {
+            "mrn": "DOB-1",
+            "given_name": "Ada",
+            "family_name": "Old",
+            "date_of_birth": born,
+            "sex": "female",
+            "preferred_language": "en",
+            "status": "on_therapy",
+        },
+    )
+    assert response.status_code == 400
+    assert "before 1900" in response.content.decode()
+
+
+def test_a_date_of_birth_in_1900_is_accepted(clinician, patient):
+    from patients import services
+
+    created = services.create_patient(
+        clinician, {"mrn": "DOB-2", "given_name": "Ada", "family_name": "Old", "date_of_birth": date(1900, 1, 1)}
+    )
+    assert created.pk is not None

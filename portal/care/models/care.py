@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import BoundedTextField
+
 
 class CareTeamMembership(models.Model):
     class TeamRole(models.TextChoices):
@@ -102,7 +104,7 @@ class BreakGlassGrant(models.Model):
 
     clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="break_glass_grants")
-    reason = models.TextField()
+    reason = BoundedTextField(max_length=1000)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

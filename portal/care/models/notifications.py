@@ -4,13 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from portal.fields import BoundedTextField
+
 
 class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    body = BoundedTextField(max_length=2000, blank=True)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -27,11 +27,11 @@ class Cns2Handling(models.TextChoices):
 
 
 def _default_low_markers():
-    return ["ETV6_RUNX1", "HIGH_HYPERDIPLOIDY"]
+    return list(SchemeConfig.stjude_low_markers)
 
 
 def _default_high_markers():
-    return ["BCR_ABL1"]
+    return list(SchemeConfig.stjude_high_markers)
 
 
 class RiskSchemeConfig(models.Model):

@@ -80,6 +80,7 @@ def test_diagnosis_put_then_risk_and_decision(clinician_client, patient):
     assert created.json()["wbc_per_ul"] == 50_000
     risk = clinician_client.get(url("api-risk-list", patient)).json()["results"]
     assert risk[0]["group"] == "high" and risk[0]["provisional"]  # WBC exactly 50,000 → NCI high risk
+    assert risk[0]["headline"].startswith("pending: high to very high; waiting for")
     decision = clinician_client.post(
         url("api-risk-decision", patient, assessment_id=risk[0]["id"]),
         {"decision": "overridden", "group": "low", "reason": ""},
@@ -91,7 +92,15 @@ def test_diagnosis_put_then_risk_and_decision(clinician_client, patient):
         {"decision": "confirmed"},
         content_type="application/json",
     )
-    assert confirmed.status_code == 200 and confirmed.json()["decided_group"] == "high"
+    # A pending result's group is only the lowest still possible: it cannot be confirmed ...
+    assert confirmed.status_code == 400 and "decision" in confirmed.json()
+    # ... but a clinician may set a group explicitly, with a reason.
+    overridden = clinician_client.post(
+        url("api-risk-decision", patient, assessment_id=risk[0]["id"]),
+        {"decision": "overridden", "group": "high", "reason": "treat as high until day-29 MRD"},
+        content_type="application/json",
+    )
+    assert overridden.status_code == 200 and overridden.json()["decided_group"] == "high"
     bad = clinician_client.put(
         url("api-diagnosis", patient),
         {**payload, "diagnosed_on": "1990-01-01", "version": 1},

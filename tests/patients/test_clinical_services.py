@@ -93,6 +93,31 @@ def test_each_change_of_inputs_stores_a_new_assessment(clinician, patient):
     assert latest.inputs["settings"]["wbc_cutoff_per_ul"] == 50_000
 
 
+def test_a_pending_result_cannot_be_confirmed_and_never_reaches_the_family(clinician, patient):
+    from patients.care_moments import care_moments_for
+    from patients.clinical.selectors import latest_confirmed_risk
+    from patients.models.risk import Decision
+
+    diagnose(clinician, patient)  # COG, favourable genetics, no MRD yet: pending, low to high
+    assessment = RiskAssessment.objects.get()
+    assert assessment.provisional and assessment.group == "low"
+    assert assessment.headline.startswith("pending: low to high; waiting for day-8 MRD")
+    assert str(assessment) == f"COG AALL08B1: {assessment.headline}"
+    with pytest.raises(ValidationError) as exc:
+        services.decide_risk(clinician, patient, assessment.pk, decision="confirmed")
+    assert "decision" in exc.value.message_dict
+    assessment.refresh_from_db()
+    assert assessment.decision == ""
+    # A row confirmed before the refusal existed still counts as no decision for the family.
+    RiskAssessment.objects.filter(pk=assessment.pk).update(decision=Decision.CONFIRMED, decided_group="low")
+    assert latest_confirmed_risk(patient) is None
+    assert care_moments_for(patient).risk is None
+    # An explicit clinician decision with a reason is what the family's pages may use.
+    RiskAssessment.objects.filter(pk=assessment.pk).update(decision=Decision.PENDING, decided_group="")
+    services.decide_risk(clinician, patient, assessment.pk, decision="overridden", group="average", reason="review")
+    assert care_moments_for(patient).risk == "risk_standard"
+
+
 def test_active_config_chooses_scheme(clinician, patient):
     RiskSchemeConfig.objects.update(active=False)
     RiskSchemeConfig.objects.create(name="St. Jude", scheme="stjude_total16", active=True)

@@ -194,6 +194,37 @@ def test_dna_index_counts_as_high_hyperdiploidy_at_the_set_cut_off(clinician, pa
     assert (["HIGH_HYPERDIPLOIDY", "favourable"] in genetics) is hyperdiploid
 
 
+@pytest.mark.parametrize(
+    ("scheme", "age_years", "dna_index", "group"),
+    [
+        # MRD negative, no other marker: each scheme just under and at the DNA index cut-off (1.16).
+        ("nci_rome", 4, "1.15", "standard"),  # genetics are no NCI/Rome criterion
+        ("nci_rome", 4, "1.16", "standard"),
+        ("cog_aall08b1", 4, "1.15", "average"),  # NCI SR, neutral genetics
+        ("cog_aall08b1", 4, "1.16", "low"),  # NCI SR, favourable genetics
+        ("stjude_total16", 12, "1.15", "standard"),  # NCI HR without a low marker
+        ("stjude_total16", 12, "1.16", "low"),  # DNA index ≥ 1.16 makes it provisionally low
+    ],
+)
+def test_dna_index_cut_off_in_each_scheme(clinician, patient, scheme, age_years, dna_index, group):
+    import dataclasses
+
+    from patients.clinical.risk_inputs import build_inputs
+    from patients.risk import SCHEMES, Mrd, evaluate
+
+    RiskSchemeConfig.objects.update(active=False)
+    config = RiskSchemeConfig.objects.create(name=scheme, scheme=scheme, active=True)
+    patient.date_of_birth = date(2008, 1, 15)
+    patient.save()
+    diagnosis = diagnose(
+        clinician, patient, genetic_markers=[], dna_index=dna_index, diagnosed_on=date(2008 + age_years, 3, 15)
+    )
+    negative = tuple((tp, Mrd(value_pct=0.001)) for tp in SCHEMES[scheme].mrd_timepoints)
+    inputs = dataclasses.replace(build_inputs(patient, diagnosis, config), mrd=negative)
+    result = evaluate(scheme, inputs, config.to_engine())
+    assert (result.group, result.provisional) == (group, False)
+
+
 def test_diagnosed_on_the_tenth_birthday_is_ten_by_the_calendar(clinician, patient):
     """Born 2012-03-01, diagnosed 2022-03-01: 10 years 0 months (days / 365.25 gave 9.9986), so NCI high risk."""
     from patients.ages import Age

@@ -50,6 +50,9 @@ class DiagnosisSerializer(serializers.ModelSerializer):
 
 
 class RiskAssessmentSerializer(serializers.ModelSerializer):
+    headline = serializers.CharField(
+        read_only=True, help_text="The group, or 'pending' with the groups still possible and the missing inputs."
+    )
     decided_by = serializers.StringRelatedField()
     created_by = serializers.StringRelatedField()
 
@@ -63,6 +66,7 @@ class RiskAssessmentSerializer(serializers.ModelSerializer):
             "scheme_version",
             "source",
             "inputs",
+            "headline",
             "group",
             "provisional",
             "missing",

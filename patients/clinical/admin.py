@@ -109,7 +109,7 @@ class DiagnosisAdmin(RefreshDerivedMixin, AuditedModelAdmin):
 
 @admin.register(RiskAssessment)
 class RiskAssessmentAdmin(AuditedModelAdmin):
-    list_display = ("patient", "created_at", "scheme", "group", "provisional", "decision", "decided_group")
+    list_display = ("patient", "created_at", "scheme", "headline", "provisional", "decision", "decided_group")
     list_filter = ("scheme", "group", "decision")
     list_select_related = ("patient",)
     readonly_fields = [f.name for f in RiskAssessment._meta.fields]

@@ -78,6 +78,8 @@ def latest_confirmed_risk(patient: Patient) -> RiskAssessment | None:
     return (
         RiskAssessment.objects.filter(patient=patient)
         .exclude(decision=Decision.PENDING)
+        # A confirmed provisional result (allowed before decide_risk refused it) is no decided group.
+        .exclude(provisional=True, decision=Decision.CONFIRMED)
         .order_by("-decided_at", "-id")
         .first()
     )

@@ -210,7 +210,11 @@ def decide_risk(
 
     groups = get_scheme(assessment.scheme).groups
     errors: dict = {}
-    if decision == Decision.CONFIRMED:
+    if decision == Decision.CONFIRMED and assessment.provisional:
+        # A pending result's group is only the lowest still possible: confirming it would make that
+        # the child's group (and show it to the family). Wait for the results, or override with a reason.
+        errors["decision"] = [_("A pending result cannot be confirmed; override it with a group and a reason.")]
+    elif decision == Decision.CONFIRMED:
         group = assessment.group
     elif decision == Decision.OVERRIDDEN:
         if group not in groups:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients.risk import SCHEMES, SchemeConfig
+from patients.risk.result import headline as risk_headline
 from portal.fields import BoundedTextField
 
 SCHEME_CHOICES = [(s.key, s.name) for s in SCHEMES.values()]  # versions live on each assessment
@@ -28,11 +29,11 @@ class Cns2Handling(models.TextChoices):
 
 
 def _default_low_markers():
-    return ["ETV6_RUNX1", "HIGH_HYPERDIPLOIDY"]
+    return list(SchemeConfig.stjude_low_markers)
 
 
 def _default_high_markers():
-    return ["BCR_ABL1"]
+    return list(SchemeConfig.stjude_high_markers)
 
 
 class RiskSchemeConfig(models.Model):
@@ -129,7 +130,21 @@ class RiskAssessment(models.Model):
         indexes = [models.Index(fields=["patient", "-created_at"])]
 
     def __str__(self):
-        return f"{self.get_scheme_display()}: {self.group}"
+        return f"{self.get_scheme_display()}: {self.headline}"
+
+    @property
+    def headline(self) -> str:
+        """The group, or "pending" with the range and missing inputs (never the lowest group alone)."""
+        return risk_headline(self.group, self.provisional, self.missing or (), self.possible_groups or ())
+
+    @property
+    def pending_range(self) -> tuple[str, str] | None:
+        """(lowest, highest) group still possible, in words, while provisional; None when final."""
+        groups = self.possible_groups or ()
+        if not self.provisional or len(groups) < 2:
+            return None
+        labels = dict(GROUP_CHOICES)
+        return labels.get(groups[0], groups[0]), labels.get(groups[-1], groups[-1])
 
     @property
     def effective_group(self) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .markers import MARKER_CLASSES
+
 
 @dataclass(frozen=True)
 class SchemeConfig:
@@ -22,8 +24,10 @@ class SchemeConfig:
     # Steroids before diagnosis hide the presenting white count: COG treats such children as NCI high risk.
     steroid_pretreatment_is_high: bool = True
     # St. Jude Total XVI: markers that make a child provisionally low / high risk (GeneticMarker codes).
-    stjude_low_markers: tuple[str, ...] = ("ETV6_RUNX1", "HIGH_HYPERDIPLOIDY")
-    stjude_high_markers: tuple[str, ...] = ("BCR_ABL1",)
+    # Defaults: the St. Jude classes in the marker-class data (markers.py), which also says which
+    # markers keep a child at standard risk there.
+    stjude_low_markers: tuple[str, ...] = MARKER_CLASSES.codes("stjude_total16", "low")
+    stjude_high_markers: tuple[str, ...] = MARKER_CLASSES.codes("stjude_total16", "high")
 
     def as_dict(self) -> dict:
         from dataclasses import asdict
@@ -31,4 +35,5 @@ class SchemeConfig:
         data = asdict(self)
         data["stjude_low_markers"] = list(self.stjude_low_markers)
         data["stjude_high_markers"] = list(self.stjude_high_markers)
+        data["marker_classes_version"] = MARKER_CLASSES.version
         return data

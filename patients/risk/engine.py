@@ -2,9 +2,10 @@
 
 Missing inputs (None, or MRD not yet done / "negative" at a sensitivity too coarse to decide) are
 replaced by representative values on each side of every cut-off the schemes use, and the scheme
-decides each resulting scenario. One outcome → a final result. Several → a provisional result:
-the lowest group still reachable (what the child is treated as until the result is in), the
-groups it could still become, and the inputs whose value would change it. This keeps the schemes
+decides each resulting scenario. One outcome → a final result. Several → a provisional result,
+"pending": the groups still possible from lowest to highest and the inputs whose value would
+change it. `group` then holds the lowest reachable group for ordering and storage only; it is
+never shown on its own (RiskResult.headline), and families never see a provisional group. This keeps the schemes
 themselves free of "if missing" branches, so each reads like its published definition.
 """
 
@@ -17,7 +18,7 @@ from patients.ages import Age, cutoff_months
 from .config import SchemeConfig
 from .facts import Facts
 from .inputs import MRD_LABELS, Mrd, RiskInputs
-from .result import RiskResult
+from .result import RiskResult, group_range, group_words
 from .schemes import get_scheme
 
 MRD_CANDIDATES = (0.0, 0.05, 5.0)  # below 0.01 %, between 0.01 and 1 %, 1 % or more
@@ -110,7 +111,10 @@ def evaluate(scheme_key: str, inputs: RiskInputs, cfg: SchemeConfig | None = Non
                 by_rest.setdefault(combo[:index] + combo[index + 1 :], set()).add(group)
             if any(len(found) > 1 for found in by_rest.values()):
                 missing.append(MRD_LABELS[name[4:]] if name.startswith("mrd:") else LABELS[name])
-        reasons = [*reasons, "provisional: could still become " + ", ".join(g.replace("_", " ") for g in groups[1:])]
+        reasons = [
+            *reasons,
+            f"pending: still possible {group_range(groups)} ({', '.join(group_words(g) for g in groups)})",
+        ]
     return RiskResult(
         scheme=scheme.key,
         scheme_version=scheme.version,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from patients.ages import Age
 
 from .inputs import MRD_LABELS
+from .markers import MARKER_CLASSES
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,14 @@ class Facts:
     def markers(self, classification: str) -> list[str]:
         """Display names of the markers with this classification."""
         return sorted(self.names.get(code, code) for code, cls in self.genetics if cls == classification)
+
+    def markers_for(self, scheme: str, cls: str) -> list[str]:
+        """Display names of the markers that `scheme` puts in class `cls` (patients/risk/markers.py)."""
+        return sorted(
+            self.names.get(code, code)
+            for code, general in self.genetics
+            if MARKER_CLASSES.class_of(scheme, code, general) == cls
+        )
 
     def has_marker(self, codes) -> list[str]:
         """Display names of the markers among `codes` that are present."""

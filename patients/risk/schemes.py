@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .config import SchemeConfig
 from .facts import Facts
+from .markers import MARKER_CLASSES
 
 MRD_THRESHOLD = 0.01  # % (1 leukaemic cell in 10,000)
 
@@ -93,7 +94,7 @@ class CogAall08b1(Scheme):
                 f.note(f"{f.lineage}-lineage ALL is not classified by AALL08B1 (a B-ALL scheme)", "lineage"),
                 "shown as high risk until a T-ALL protocol assigns risk",
             ]
-        unfavourable = f.markers("unfavourable")
+        unfavourable = f.markers_for(self.key, "unfavourable")
         if unfavourable:
             return "very_high", [f.note("unfavourable genetics: " + ", ".join(unfavourable), "genetics")]
         if f.induction_failure:
@@ -119,7 +120,7 @@ class CogAall08b1(Scheme):
                 group = "very_high" if d29_pos else "high"
         else:
             reasons.insert(0, "NCI standard risk")
-            favourable = f.markers("favourable")
+            favourable = f.markers_for(self.key, "favourable")
             if favourable:
                 reasons.append(f.note("favourable genetics: " + ", ".join(favourable), "genetics"))
                 if d29_pos:
@@ -191,9 +192,15 @@ class StJudeTotalXVI(Scheme):
             exclusions.append(f.note("CNS2 (centre setting)", "cns_status"))
         if f.testicular:
             exclusions.append("testicular disease")
-        unfavourable = f.markers("unfavourable")
-        if unfavourable:
-            exclusions.append(f.note("unfavourable genetics: " + ", ".join(unfavourable), "genetics"))
+        # Markers this scheme keeps at provisional standard (e.g. TCF3::PBX1), unless listed as low or high.
+        listed = set(cfg.stjude_low_markers) | set(cfg.stjude_high_markers)
+        standard_markers = [
+            f.names.get(code, code)
+            for code, general in sorted(f.genetics)
+            if code not in listed and MARKER_CLASSES.class_of(self.key, code, general) in ("standard", "high")
+        ]
+        if standard_markers:
+            exclusions.append(f.note("genetics that keep standard risk: " + ", ".join(standard_markers), "genetics"))
         if not f.age.reached(cfg.sr_age_min_years):
             exclusions.append(f.note(f"infant (age {f.age})", "age_years"))
         if d15 >= 1:

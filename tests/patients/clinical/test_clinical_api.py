@@ -80,6 +80,7 @@ def test_diagnosis_put_then_risk_and_decision(clinician_client, patient):
     assert created.json()["wbc_per_ul"] == 50_000
     risk = clinician_client.get(url("api-risk-list", patient)).json()["results"]
     assert risk[0]["group"] == "high" and risk[0]["provisional"]  # WBC exactly 50,000 → NCI high risk
+    assert risk[0]["headline"].startswith("pending: high to very high; waiting for")
     decision = clinician_client.post(
         url("api-risk-decision", patient, assessment_id=risk[0]["id"]),
         {"decision": "overridden", "group": "low", "reason": ""},
@@ -91,7 +92,15 @@ def test_diagnosis_put_then_risk_and_decision(clinician_client, patient):
         {"decision": "confirmed"},
         content_type="application/json",
     )
-    assert confirmed.status_code == 200 and confirmed.json()["decided_group"] == "high"
+    # A pending result's group is only the lowest still possible: it cannot be confirmed ...
+    assert confirmed.status_code == 400 and "decision" in confirmed.json()
+    # ... but a clinician may set a group explicitly, with a reason.
+    overridden = clinician_client.post(
+        url("api-risk-decision", patient, assessment_id=risk[0]["id"]),
+        {"decision": "overridden", "group": "high", "reason": "treat as high until day-29 MRD"},
+        content_type="application/json",
+    )
+    assert overridden.status_code == 200 and overridden.json()["decided_group"] == "high"
     bad = clinician_client.put(
         url("api-diagnosis", patient),
         {**payload, "diagnosed_on": "1990-01-01", "version": 1},
@@ -183,3 +192,31 @@ def test_timeline_api_query_count(clinician_client, clinician, patient, django_a
     populate_record(clinician, patient, start + timedelta(days=20), copies=2)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert clinician_client.get(endpoint).json()["count"] == 48
+
+
+def test_a_family_reads_no_risk_result(clinician, family_client, patient):
+    """The child's own parent: no risk API, and the family pages name no group while it is pending."""
+    from patients.clinical import services
+
+    services.save_diagnosis(
+        clinician,
+        patient,
+        {
+            "diagnosed_on": date.today() - timedelta(days=10),
+            "lineage": "B",
+            "wbc_value": 5000,
+            "wbc_unit": "per_ul",
+            "cns_status": "CNS1",
+            "genetics_complete": True,
+        },
+    )
+    assessment = RiskAssessment.objects.get()
+    assert assessment.provisional
+    assert family_client.get(url("api-risk-list", patient)).status_code == 404
+    detail = url("api-risk-detail", patient, assessment_id=assessment.pk)
+    assert family_client.get(detail).status_code == 404
+    for name in ("patients:family_child", "education:for_you"):
+        page = family_client.get(reverse(name, kwargs={"patient_id": patient.pk}))
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "risk group" not in text.lower() and "pending" not in text.lower()

@@ -140,6 +140,10 @@ def test_diagnosis_form_and_risk_decision(clinician_client, patient):
     assert Diagnosis.objects.get().wbc_per_ul == 60_000
     assessment = RiskAssessment.objects.get()
     assert assessment.group == "high"  # NCI high risk by white count, day-29 MRD still missing
+    record = clinician_client.get(reverse("patients:detail", kwargs={"patient_id": patient.pk})).content.decode()
+    assert "<strong>Pending: High to Very high</strong>" in record
+    assert "<strong>High</strong>" not in record  # the lowest group never heads a pending result
+    assert 'value="confirmed"' not in record
     decide = reverse("patients:risk_decide", kwargs={"patient_id": patient.pk, "assessment_id": assessment.pk})
     bad = clinician_client.post(decide, {"decision": "overridden", "group": "very_high", "reason": ""})
     assert bad.status_code == 400 and bad.context["form"].errors["reason"]

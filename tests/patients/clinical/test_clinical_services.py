@@ -93,6 +93,31 @@ def test_each_change_of_inputs_stores_a_new_assessment(clinician, patient):
     assert latest.inputs["settings"]["wbc_cutoff_per_ul"] == 50_000
 
 
+def test_a_pending_result_cannot_be_confirmed_and_never_reaches_the_family(clinician, patient):
+    from patients.care_moments import care_moments_for
+    from patients.clinical.selectors import latest_confirmed_risk
+    from patients.models.risk import Decision
+
+    diagnose(clinician, patient)  # COG, favourable genetics, no MRD yet: pending, low to high
+    assessment = RiskAssessment.objects.get()
+    assert assessment.provisional and assessment.group == "low"
+    assert assessment.headline.startswith("pending: low to high; waiting for day-8 MRD")
+    assert str(assessment) == f"COG AALL08B1: {assessment.headline}"
+    with pytest.raises(ValidationError) as exc:
+        services.decide_risk(clinician, patient, assessment.pk, decision="confirmed")
+    assert "decision" in exc.value.message_dict
+    assessment.refresh_from_db()
+    assert assessment.decision == ""
+    # A row confirmed before the refusal existed still counts as no decision for the family.
+    RiskAssessment.objects.filter(pk=assessment.pk).update(decision=Decision.CONFIRMED, decided_group="low")
+    assert latest_confirmed_risk(patient) is None
+    assert care_moments_for(patient).risk is None
+    # An explicit clinician decision with a reason is what the family's pages may use.
+    RiskAssessment.objects.filter(pk=assessment.pk).update(decision=Decision.PENDING, decided_group="")
+    services.decide_risk(clinician, patient, assessment.pk, decision="overridden", group="average", reason="review")
+    assert care_moments_for(patient).risk == "risk_standard"
+
+
 def test_active_config_chooses_scheme(clinician, patient):
     RiskSchemeConfig.objects.update(active=False)
     RiskSchemeConfig.objects.create(name="St. Jude", scheme="stjude_total16", active=True)
@@ -167,6 +192,37 @@ def test_dna_index_counts_as_high_hyperdiploidy_at_the_set_cut_off(clinician, pa
     diagnose(clinician, patient, genetic_markers=[], dna_index=dna_index)
     genetics = RiskAssessment.objects.get().inputs["inputs"]["genetics"]
     assert (["HIGH_HYPERDIPLOIDY", "favourable"] in genetics) is hyperdiploid
+
+
+@pytest.mark.parametrize(
+    ("scheme", "age_years", "dna_index", "group"),
+    [
+        # MRD negative, no other marker: each scheme just under and at the DNA index cut-off (1.16).
+        ("nci_rome", 4, "1.15", "standard"),  # genetics are no NCI/Rome criterion
+        ("nci_rome", 4, "1.16", "standard"),
+        ("cog_aall08b1", 4, "1.15", "average"),  # NCI SR, neutral genetics
+        ("cog_aall08b1", 4, "1.16", "low"),  # NCI SR, favourable genetics
+        ("stjude_total16", 12, "1.15", "standard"),  # NCI HR without a low marker
+        ("stjude_total16", 12, "1.16", "low"),  # DNA index ≥ 1.16 makes it provisionally low
+    ],
+)
+def test_dna_index_cut_off_in_each_scheme(clinician, patient, scheme, age_years, dna_index, group):
+    import dataclasses
+
+    from patients.clinical.risk_inputs import build_inputs
+    from patients.risk import SCHEMES, Mrd, evaluate
+
+    RiskSchemeConfig.objects.update(active=False)
+    config = RiskSchemeConfig.objects.create(name=scheme, scheme=scheme, active=True)
+    patient.date_of_birth = date(2008, 1, 15)
+    patient.save()
+    diagnosis = diagnose(
+        clinician, patient, genetic_markers=[], dna_index=dna_index, diagnosed_on=date(2008 + age_years, 3, 15)
+    )
+    negative = tuple((tp, Mrd(value_pct=0.001)) for tp in SCHEMES[scheme].mrd_timepoints)
+    inputs = dataclasses.replace(build_inputs(patient, diagnosis, config), mrd=negative)
+    result = evaluate(scheme, inputs, config.to_engine())
+    assert (result.group, result.provisional) == (group, False)
 
 
 def test_diagnosed_on_the_tenth_birthday_is_ten_by_the_calendar(clinician, patient):

@@ -167,3 +167,46 @@ def test_stjude_provisional_without_mrd():
 def test_unknown_scheme_is_refused():
     with pytest.raises(ValueError, match="unknown risk scheme"):
         evaluate("nope", inputs())
+
+
+# --- both sides of every MRD and WBC cut-off the table tests above leave out ------------------------
+# (Age cut-offs, by calendar birthdays through patients/ages.py: test_risk_age_cutoffs.py. The DNA
+# index cut-off is applied when the record becomes inputs: test_clinical_services.py.)
+
+
+@pytest.mark.parametrize(
+    ("genetics", "mrd", "group"),
+    [
+        (FAV, cog_mrd(0.0099, 0.001), "low"),  # day-8 just under 0.01%
+        (FAV, cog_mrd(0.01, 0.001), "average"),  # day-8 exactly 0.01% is not < 0.01%
+        (NEUTRAL, cog_mrd(0.99, 0.001), "average"),  # day-8 just under 1%
+        (NEUTRAL, cog_mrd(0.5, 0.0099), "average"),  # day-29 just under 0.01%
+        (FAV, cog_mrd(0.001, 0.0099), "low"),
+        (FAV, cog_mrd(0.001, 0.01), "high"),  # favourable with day-29 exactly 0.01%
+    ],
+)
+def test_cog_mrd_cutoffs_both_sides(genetics, mrd, group):
+    result = evaluate("cog_aall08b1", inputs(genetics=genetics, mrd=mrd))
+    assert (result.group, result.provisional) == (group, False)
+
+
+@pytest.mark.parametrize(
+    ("wbc", "mrd", "group"),
+    [
+        (49_999, sj_mrd(0.5, 0.001), "low"),  # white count just under 50,000/µL
+        (10_000, sj_mrd(0.99, 0.001), "low"),  # day-15 just under 1%
+        (10_000, sj_mrd(0.5, 0.0099), "low"),  # end-of-induction just under 0.01%
+        (10_000, sj_mrd(0.5, 0.01, 0.001), "standard"),  # end-of-induction exactly 0.01%
+        (10_000, sj_mrd(0.5, 0.99, 0.001), "standard"),  # end-of-induction just under 1%, cleared
+        (10_000, sj_mrd(0.5, 0.05, 0.0099), "standard"),  # consolidation just under 0.01%
+        (10_000, sj_mrd(0.5, 0.05, 0.01), "high"),  # consolidation exactly 0.01%: MRD persists
+    ],
+)
+def test_stjude_wbc_and_mrd_cutoffs_both_sides(wbc, mrd, group):
+    result = evaluate("stjude_total16", inputs(wbc=wbc, mrd=mrd))
+    assert (result.group, result.provisional) == (group, False)
+
+
+@pytest.mark.parametrize("mrd", [cog_mrd(0.0099, 0.0099), cog_mrd(5.0, 5.0)])
+def test_nci_rome_has_no_mrd_cutoff(mrd):
+    assert evaluate("nci_rome", inputs(mrd=mrd)).group == "standard"

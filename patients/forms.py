@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
+from patients.models.patient import MRNFormField
 from patients.selectors import SEARCH_MAX_LENGTH
 from patients.services import EDITABLE_FIELDS
 
@@ -24,7 +25,7 @@ class PatientSearchForm(forms.Form):
 
 
 class BreakGlassForm(forms.Form):
-    mrn = forms.CharField(label=_("MRN of the record"), max_length=32)
+    mrn = MRNFormField(label=_("MRN of the record"), max_length=32)
     reason = forms.CharField(
         label=_("Why do you need access to this record?"),
         widget=forms.Textarea(attrs={"rows": 3}),

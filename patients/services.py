@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from patients.models import Patient
+from patients.models.patient import normalize_mrn
 from portal.care.access import record_patient_event
 from portal.care.models import AuditAction, CareTeamMembership
 from portal.concurrency import StaleEdit, save_versioned
@@ -22,13 +23,21 @@ EDITABLE_FIELDS = [
 ]
 
 
+def _canonical(data: dict) -> dict:
+    """The editable fields of `data`, with the MRN in its canonical form (trimmed, upper case)."""
+    fields = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
+    if "mrn" in fields:
+        fields["mrn"] = normalize_mrn(fields["mrn"])
+    return fields
+
+
 def _validate(patient: Patient) -> None:
     patient.full_clean(exclude=["version"], validate_unique=True)
 
 
 def create_patient(user, data: dict, *, team_role: str = CareTeamMembership.TeamRole.ATTENDING) -> Patient:
     """A clinician registers a child and joins its care team."""
-    patient = Patient(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+    patient = Patient(**_canonical(data))
     _validate(patient)
     try:
         with transaction.atomic():
@@ -43,6 +52,7 @@ def create_patient(user, data: dict, *, team_role: str = CareTeamMembership.Team
 
 def update_patient(user, patient: Patient, data: dict, expected_version: int) -> Patient:
     """Change demographics/status. Refuses a stale edit (StaleEdit) instead of overwriting."""
+    data = _canonical(data)
     changed = [f for f in EDITABLE_FIELDS if f in data and getattr(patient, f) != data[f]]
     for name in changed:
         setattr(patient, name, data[name])

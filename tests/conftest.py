@@ -30,6 +30,16 @@ def signed_in_client(user, *, verified: bool = True) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def patient(db):
     return PatientFactory()

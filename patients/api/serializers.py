@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from patients.models import Patient
+from patients.models.patient import normalize_mrn
 from patients.selectors import SEARCH_MAX_LENGTH
 from patients.services import EDITABLE_FIELDS
 
@@ -12,6 +13,10 @@ class PatientSerializer(serializers.ModelSerializer):
         model = Patient
         fields = ["id", *EDITABLE_FIELDS, "version"]
         read_only_fields = ["id"]
+
+    def validate_mrn(self, value):
+        # The uniqueness check before this already compared the canonical form (MRNField.get_prep_value).
+        return normalize_mrn(value)
 
 
 class PatientSearchSerializer(serializers.Serializer):

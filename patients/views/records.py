@@ -104,7 +104,10 @@ def break_glass(request):
     _require_role(request.user, Role.CLINICIAN)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = Patient.objects.filter(mrn__iexact=form.cleaned_data["mrn"]).only("id", "mrn").first()
+        # Exact match on the canonical MRN (the form normalised it; the database holds no case twins).
+        # Never "the first of several": anything but exactly one record is refused.
+        matches = list(Patient.objects.filter(mrn=form.cleaned_data["mrn"]).only("id", "mrn")[:2])
+        patient = matches[0] if len(matches) == 1 else None
         if patient is None:
             deny(request.user, object_type="patient", object_id="mrn-lookup")
             form.add_error("mrn", _("No record has this MRN. Check the number and try again."))

@@ -24,6 +24,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import Patient
+from patients.models.patient import normalize_mrn
 from portal.accounts.models import Discipline, Role, User
 from portal.care.models import CareTeamMembership, FamilyLink
 
@@ -327,6 +328,8 @@ def seed(*, patients: int = 25, password: str = DEFAULT_PASSWORD, seed: int = DE
             "_rng": random.Random(f"{seed}:child:0"),
         }
         children = [family_child] + [_child(seed, i, today) for i in range(1, patients + 1)]
+        for child in children:  # Canonical MRNs, as every other way in stores them (MRNField).
+            child["mrn"] = normalize_mrn(child["mrn"])
         teams = {c["mrn"]: _team(c["_rng"], i, pool) for i, c in enumerate(children)}
         parents = {c["mrn"]: _parents(c["_rng"], c) for c in children[1:]}
 
@@ -379,7 +382,7 @@ def seed(*, patients: int = 25, password: str = DEFAULT_PASSWORD, seed: int = DE
         links = [
             FamilyLink(
                 user_id=user_ids[FAMILY_EMAIL],
-                patient_id=patient_ids[FAMILY_CHILD_MRN],
+                patient_id=patient_ids[family_child["mrn"]],
                 relationship=FamilyLink.Relationship.MOTHER,
                 valid_from=family_child["date_of_birth"],
             )

@@ -155,12 +155,21 @@ AUTHENTICATION_BACKENDS = [
 # Password reset links work once, for a short while (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=2) * 3600
 
-# django-axes 8: lock a (user, IP) pair after repeated failures, for a cool-off period. The client
-# IP is REMOTE_ADDR only (axes' default), so a forged X-Forwarded-For cannot dodge the count;
-# behind a proxy every client shares the proxy's address and the lock becomes per user.
+# django-axes 8: lock an account after repeated failures from any addresses, for a cool-off period
+# (counted per typed email, so known and unknown accounts behave alike), and separately refuse one
+# address that fails too often across many accounts (portal/lockout.py). The address is the one the
+# audit trail records: REMOTE_ADDR, or the hop our own proxies add (TRUSTED_PROXY_COUNT), so a forged
+# X-Forwarded-For cannot dodge the count.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_HANDLER = "portal.lockout.PortalAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "portal.lockout.client_ip"
+SIGN_IN_IP_FAILURE_LIMIT = env.int("SIGN_IN_IP_FAILURE_LIMIT", default=30)
+# axes.W006 warns when AXES_LOCKOUT_PARAMETERS has no "ip_address": the per-address limit is
+# PortalAxesHandler's, with its own (higher) threshold, so many people behind one NAT are not locked
+# by one person's typos, while one address spraying many accounts still is.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 # Emails are case-insensitive: count "Ann@x.org" and "ann@x.org" as the same account.
@@ -169,6 +178,13 @@ AXES_USERNAME_CALLABLE = "portal.accounts.sign_in.axes_username"
 AXES_LOCKOUT_CALLABLE = "portal.views.auth.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+
+# Password-reset requests per account and per address, in a fixed window (portal/lockout.py).
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
+PASSWORD_RESET_LIMIT_WINDOW = timedelta(minutes=env.int("PASSWORD_RESET_LIMIT_MINUTES", default=60))
+# The limits above count in the cache: give every web node the same one (Redis) in production.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Idle timeouts per audience, and an absolute lifetime regardless of activity.
 SESSION_IDLE_TIMEOUT_STAFF = timedelta(minutes=env.int("SESSION_IDLE_MINUTES_STAFF", default=15))

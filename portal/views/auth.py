@@ -30,6 +30,7 @@ from portal.accounts.forms import EmailAuthenticationForm, LocalisedPasswordRese
 from portal.accounts.sign_in import SESSION_MFA_FAILURES, apply_language, has_authenticator, normalise_email
 from portal.care import audit
 from portal.care.models import AuditAction, AuditPurpose
+from portal.lockout import password_reset_allowed
 
 
 class SignInView(auth_views.LoginView):
@@ -84,9 +85,16 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         email = normalise_email(form.cleaned_data["email"])
+        allowed = password_reset_allowed(self.request, email)
         audit.record(
-            None, AuditAction.PASSWORD_RESET, user_email=email, purpose=AuditPurpose.SYSTEM, detail="requested"
+            None,
+            AuditAction.PASSWORD_RESET,
+            user_email=email,
+            purpose=AuditPurpose.SYSTEM,
+            detail="requested" if allowed else "rate limited",
         )
+        if not allowed:  # The same "check your email" page, and no email.
+            return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
 
 

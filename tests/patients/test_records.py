@@ -9,6 +9,16 @@ from portal.care.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
+NEW_CHILD = {
+    "given_name": "A",
+    "family_name": "B",
+    "date_of_birth": "2020-01-01",
+    "sex": "female",
+    "preferred_language": "en",
+    "status": "on_therapy",
+}
+
+
 def form_data(patient, **overrides):
     data = {
         "mrn": patient.mrn,
@@ -123,15 +133,7 @@ def test_api_list_is_scoped(clinician_client, patient, other_patient):
 def test_create_duplicate_mrn_is_a_field_error(clinician_client, patient):
     response = clinician_client.post(
         reverse("patients:create"),
-        {
-            "mrn": patient.mrn,
-            "given_name": "A",
-            "family_name": "B",
-            "date_of_birth": "2020-01-01",
-            "sex": "female",
-            "preferred_language": "en",
-            "status": "on_therapy",
-        },
+        {**NEW_CHILD, "mrn": patient.mrn},
     )
     assert response.status_code == 400
     assert "mrn" in response.context["form"].errors
@@ -141,3 +143,75 @@ def test_create_duplicate_mrn_is_a_field_error(clinician_client, patient):
 def test_editors_and_families_get_no_worklist(editor_client, family_client):
     assert editor_client.get(reverse("patients:list")).status_code == 403
     assert family_client.get(reverse("patients:list")).status_code == 403
+
+
+def stored_mrns():
+    return sorted(Patient.objects.values_list("mrn", flat=True))
+
+
+def test_web_form_stores_the_canonical_mrn_and_refuses_a_case_twin(clinician_client, patient):
+    created = clinician_client.post(reverse("patients:create"), {**NEW_CHILD, "mrn": "  ab-12c "})
+    assert created.status_code == 302
+    assert "AB-12C" in stored_mrns()
+    twin = clinician_client.post(reverse("patients:create"), {**NEW_CHILD, "mrn": patient.mrn.lower()})
+    assert twin.status_code == 400
+    assert twin.context["form"].errors["mrn"] == ["Patient with this MRN already exists."]
+    assert len(stored_mrns()) == 2
+
+
+def test_web_edit_normalises_the_mrn(clinician_client, patient):
+    url = reverse("patients:edit", kwargs={"patient_id": patient.pk})
+    assert clinician_client.post(url, form_data(patient, mrn=" x-99 ")).status_code == 302
+    patient.refresh_from_db()
+    assert patient.mrn == "X-99"
+
+
+def test_api_create_and_patch_store_the_canonical_mrn(clinician_client):
+    created = clinician_client.post(
+        reverse("api-patient-list"), {**NEW_CHILD, "mrn": " q-7a "}, content_type="application/json"
+    )
+    assert created.status_code == 201 and created.json()["mrn"] == "Q-7A"
+    url = reverse("api-patient-detail", kwargs={"patient_id": created.json()["id"]})
+    patched = clinician_client.patch(url, {"mrn": "q-7b", "version": 1}, content_type="application/json")
+    assert patched.status_code == 200 and patched.json()["mrn"] == "Q-7B"
+    assert "Q-7A" not in stored_mrns() and "Q-7B" in stored_mrns()
+
+
+def test_api_patch_to_a_case_twin_is_a_400(clinician_client, patient, other_patient):
+    url = reverse("api-patient-detail", kwargs={"patient_id": patient.pk})
+    twin = clinician_client.patch(
+        url, {"mrn": other_patient.mrn.lower(), "version": 1}, content_type="application/json"
+    )
+    assert twin.status_code == 400 and "mrn" in twin.json()
+
+
+def test_services_normalise_and_refuse_a_twin_as_a_field_error(clinician, patient):
+    from django.core.exceptions import ValidationError
+
+    from patients import services
+
+    child = services.create_patient(clinician, {**NEW_CHILD, "mrn": " s-1 "})
+    assert child.mrn == "S-1"
+    with pytest.raises(ValidationError) as refused:
+        services.create_patient(clinician, {**NEW_CHILD, "mrn": "s-1"})
+    assert list(refused.value.message_dict) == ["mrn"]
+    services.update_patient(clinician, child, {"mrn": "s-2 "}, child.version)
+    assert Patient.objects.get(pk=child.pk).mrn == "S-2"
+
+
+def test_model_save_bulk_create_and_lookups_use_the_canonical_mrn(db):
+    from tests.factories import PatientFactory
+
+    saved = PatientFactory(mrn=" m-1 ")
+    Patient.objects.bulk_create([PatientFactory.build(mrn="m-2")])
+    assert saved.mrn == "M-1"
+    assert stored_mrns() == ["M-1", "M-2"]
+    assert Patient.objects.get(mrn="m-2 ").mrn == "M-2"
+
+
+def test_demo_seeding_stores_canonical_mrns(db, monkeypatch):
+    from portal.services import demo_data
+
+    monkeypatch.setattr(demo_data, "FAMILY_CHILD_MRN", " d0000000 ")
+    demo_data.seed(patients=1)
+    assert stored_mrns() == ["D0000000", "D0000001"]

@@ -115,6 +115,16 @@ def test_admin_edits_patient_and_is_audited(admin, patient):
     assert event.purpose == "admin" and "status" in event.detail
 
 
+def test_admin_normalises_the_mrn_and_refuses_a_case_twin(admin, patient, other_patient):
+    url = reverse("admin:patients_patient_change", args=[patient.pk])
+    twin = admin.post(url, patient_form_data(patient, mrn=other_patient.mrn.lower()))
+    assert twin.status_code == 200
+    assert twin.context["adminform"].form.errors["mrn"] == ["Patient with this MRN already exists."]
+    assert admin.post(url, patient_form_data(patient, mrn=" adm-1 ")).status_code == 302
+    patient.refresh_from_db()
+    assert patient.mrn == "ADM-1"
+
+
 def test_admin_stale_edit_is_refused_not_overwritten(admin, patient):
     url = reverse("admin:patients_patient_change", args=[patient.pk])
     stale = patient_form_data(patient, given_name="Stale")

@@ -1,5 +1,7 @@
 """Sign-in by email and password, per role; wrong passwords, lockout, password reset and change."""
 
+import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -97,7 +99,7 @@ def test_sign_out_is_post_only_and_recorded(family_client, family_user):
     assert AuditEvent.objects.filter(action=AuditAction.LOGOUT, user=family_user).count() == 1
 
 
-# --- Lockout (django-axes, per user + IP, with cool-off) -----------------------------------------------
+# --- Lockout (django-axes: per account from any address; a per-address throttle; cool-off) ----------
 
 
 @override_settings(AXES_FAILURE_LIMIT=5, AXES_COOLOFF_TIME=timedelta(minutes=30))
@@ -125,9 +127,8 @@ def test_lockout_after_repeated_failures_until_cool_off_passes():
         assert refused.detail == "locked out"
         assert not AuditEvent.objects.filter(action=AuditAction.LOGIN).exists()
 
-        # Another address is a different (user, IP) pair.
-        other_ip = Client(REMOTE_ADDR="10.1.2.3")
-        assert post_sign_in(other_ip, user.email).status_code == 302
+        # The lock is the account's, whatever the address.
+        assert post_sign_in(Client(REMOTE_ADDR="10.1.2.3"), user.email).status_code == 429
 
         clock.shift(timedelta(minutes=29))
         assert post_sign_in(client, user.email).status_code == 429  # still within 30 min of the last attempt
@@ -135,6 +136,78 @@ def test_lockout_after_repeated_failures_until_cool_off_passes():
         response = post_sign_in(client, user.email)
         assert response.status_code == 302
         assert is_signed_in(client)
+
+
+def neutral(html: str, email: str) -> str:
+    """A page without what differs between any two requests (the CSRF token) or what was typed."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "CSRF", html).replace(email, "EMAIL")
+
+
+@override_settings(AXES_FAILURE_LIMIT=5, SIGN_IN_IP_FAILURE_LIMIT=1000)
+def test_distributed_guessing_locks_the_account_not_just_the_address():
+    """Issue 13, finding 2: five wrong passwords from each of three addresses, then the right one from a fourth."""
+    user = FamilyLinkFactory().user
+    for n, address in enumerate(["10.0.0.1", "10.0.0.2", "10.0.0.3"]):
+        guesser = Client(REMOTE_ADDR=address)
+        for attempt in range(5):
+            post_sign_in(guesser, user.email, password=f"wrong-{n}-{attempt}")
+    fourth = Client(REMOTE_ADDR="10.0.0.4")
+    assert post_sign_in(fourth, user.email).status_code == 429
+    assert not is_signed_in(fourth)
+
+
+@override_settings(AXES_FAILURE_LIMIT=5)
+def test_failures_spread_below_the_limit_per_address_still_add_up():
+    user = FamilyLinkFactory().user
+    for n in range(5):  # one wrong password each from five addresses
+        post_sign_in(Client(REMOTE_ADDR=f"10.0.1.{n}"), user.email, password=f"wrong-{n}")
+    assert post_sign_in(Client(REMOTE_ADDR="10.0.1.99"), user.email).status_code == 429
+
+
+@override_settings(AXES_FAILURE_LIMIT=5, SIGN_IN_IP_FAILURE_LIMIT=8, AXES_COOLOFF_TIME=timedelta(minutes=30))
+def test_one_address_spraying_many_accounts_is_throttled_until_the_cool_off():
+    victim = FamilyLinkFactory().user
+    sprayer = Client(REMOTE_ADDR="10.9.9.9")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        guesses = [post_sign_in(sprayer, f"someone{n}@example.org", password="Summer2026!") for n in range(8)]
+        # One guess per account, so no account reaches its own limit; the eighth failure locks the address.
+        assert [r.status_code for r in guesses] == [200] * 7 + [429]
+        assert post_sign_in(sprayer, victim.email).status_code == 429
+        assert not is_signed_in(sprayer)
+        # Other addresses are not affected, and the account itself is not locked.
+        assert post_sign_in(Client(REMOTE_ADDR="10.9.9.10"), victim.email).status_code == 302
+        clock.shift(timedelta(minutes=31))
+        assert post_sign_in(sprayer, victim.email).status_code == 302
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_lockout_looks_the_same_for_an_existing_and_an_unknown_account():
+    user = FamilyLinkFactory().user
+    answers = []
+    for email in (user.email, "nobody-here@example.org"):
+        client = Client()
+        seen = [post_sign_in(client, email, password=f"wrong-{n}") for n in range(4)]
+        answers.append([(r.status_code, neutral(r.content.decode(), email)) for r in seen])
+    assert [status for status, _ in answers[0]] == [200, 200, 429, 429]
+    assert answers[0] == answers[1]
+
+
+def locked_out_family():
+    """A family account locked after five wrong passwords, and the browser that typed them."""
+    user = FamilyLinkFactory().user
+    client = Client()
+    for attempt in range(5):
+        post_sign_in(client, user.email, password=f"wrong-{attempt}")
+    assert post_sign_in(client, user.email).status_code == 429
+    return user, client
+
+
+def test_admin_unlocks_an_account_with_the_documented_command():
+    from django.core.management import call_command
+
+    user, client = locked_out_family()
+    call_command("axes_reset_username", user.email, stdout=io.StringIO())
+    assert post_sign_in(client, user.email).status_code == 302
 
 
 # --- Password reset and change -----------------------------------------------------------------------------
@@ -174,11 +247,7 @@ def test_password_reset_for_unknown_email_looks_the_same_and_sends_nothing():
 
 
 def test_password_reset_lifts_a_lockout():
-    user = FamilyLinkFactory().user
-    client = Client()
-    for attempt in range(5):
-        post_sign_in(client, user.email, password=f"wrong-{attempt}")
-    assert post_sign_in(client, user.email).status_code == 429
+    user, client = locked_out_family()
     client.post(reverse("portal:password_reset"), {"email": user.email})
     path = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line).split("testserver", 1)[1]
     response = client.get(path)
@@ -294,3 +363,41 @@ def test_password_change_page_is_ours(family_client):
     response = family_client.get(reverse("portal:password_change"))
     assert response.templates[0].name == "portal/password_change_form.html"
     assert ">Change your password</h1>" in response.content.decode()
+
+
+def reset_page(client, email):
+    response = client.post(reverse("portal:password_reset"), {"email": email}, follow=True)
+    return response.status_code, response.redirect_chain, neutral(response.content.decode(), email)
+
+
+@override_settings(PASSWORD_RESET_LIMIT_PER_ACCOUNT=2, PASSWORD_RESET_LIMIT_PER_IP=100)
+def test_password_reset_is_limited_per_account_with_the_same_page_and_no_more_email():
+    user = FamilyLinkFactory().user
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        pages = [reset_page(Client(REMOTE_ADDR=f"10.2.0.{n}"), user.email) for n in range(4)]
+        assert len(mail.outbox) == 2
+        assert all(page == pages[0] for page in pages)
+        assert AuditEvent.objects.filter(action=AuditAction.PASSWORD_RESET, detail="rate limited").count() == 2
+        clock.shift(timedelta(minutes=61))  # the window (PASSWORD_RESET_LIMIT_WINDOW, 60 min) has passed
+        reset_page(Client(), user.email)
+        assert len(mail.outbox) == 3
+
+
+@override_settings(PASSWORD_RESET_LIMIT_PER_ACCOUNT=100, PASSWORD_RESET_LIMIT_PER_IP=3)
+def test_password_reset_is_limited_per_address():
+    users = [FamilyLinkFactory().user for _ in range(5)]
+    client = Client(REMOTE_ADDR="10.3.0.1")
+    for user in users:
+        reset_page(client, user.email)
+    assert [m.to for m in mail.outbox] == [[u.email] for u in users[:3]]
+    reset_page(Client(REMOTE_ADDR="10.3.0.2"), users[4].email)
+    assert mail.outbox[-1].to == [users[4].email]
+
+
+@override_settings(PASSWORD_RESET_LIMIT_PER_ACCOUNT=1, PASSWORD_RESET_LIMIT_PER_IP=100)
+def test_password_reset_answers_alike_for_existing_and_unknown_accounts_within_and_beyond_the_limit():
+    user = FamilyLinkFactory().user
+    known = [reset_page(Client(), user.email) for _ in range(2)]
+    unknown = [reset_page(Client(), "nobody-here@example.org") for _ in range(2)]
+    assert known == unknown
+    assert len(mail.outbox) == 1

@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from patients.models import Patient
 from portal.care.models import AuditEvent, BreakGlassGrant, Notification
 from tests.factories import CareTeamMembershipFactory
 
@@ -130,3 +131,51 @@ def test_family_sees_break_glass_access_marked_in_who_viewed(
     assert "Emergency access" in html
     assert REASON not in html
     assert timezone.now()
+
+
+def test_lower_case_twin_is_refused_and_break_glass_opens_only_the_asked_child(
+    clinician_client, outsider_client, outsider_clinician
+):
+    """Issue 13, finding 1: "d0000001" beside D0000001 used to be accepted and then granted instead."""
+    from tests.factories import PatientFactory
+
+    wanted = PatientFactory(mrn="D0000001")
+    twin = clinician_client.post(
+        reverse("api-patient-list"),
+        {"mrn": "d0000001", "given_name": "Twin", "family_name": "Other", "date_of_birth": "2019-05-01"},
+        content_type="application/json",
+    )
+    assert twin.status_code == 400
+    assert "mrn" in twin.json()
+    assert list(Patient.objects.filter(mrn__iexact="d0000001").values_list("pk", flat=True)) == [wanted.pk]
+
+    for typed in ("D0000001", "d0000001", "  d0000001 "):
+        response = outsider_client.post(URL, {"mrn": typed, "reason": REASON})
+        assert response.status_code == 302 and response["Location"] == detail(wanted)
+    assert set(BreakGlassGrant.objects.values_list("patient_id", flat=True)) == {wanted.pk}
+
+
+def test_a_twin_written_past_the_application_is_refused_by_the_database(patient):
+    from django.db import IntegrityError, connection, transaction
+
+    columns = "mrn, given_name, family_name, preferred_name, date_of_birth, sex, preferred_language, status"
+    copy = f"INSERT INTO patients_patient ({columns}, version, created_at, updated_at) SELECT lower(mrn), {columns[4:]}"
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(copy + ", 1, created_at, updated_at FROM patients_patient WHERE id = %s", [patient.pk])
+
+
+def test_break_glass_never_picks_the_first_of_several(outsider_client, outsider_clinician, patient, monkeypatch):
+    """Should two records ever answer one MRN, no grant is made to either."""
+    from tests.factories import PatientFactory
+
+    other = PatientFactory()
+    real_filter = Patient.objects.filter
+
+    def both(*args, **kwargs):
+        return real_filter(pk__in=[patient.pk, other.pk]) if "mrn" in kwargs else real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Patient.objects, "filter", both)
+    response = outsider_client.post(URL, {"mrn": patient.mrn, "reason": REASON})
+    assert response.status_code == 400
+    assert not BreakGlassGrant.objects.exists()
+    assert AuditEvent.objects.filter(action="denied", user=outsider_clinician).exists()

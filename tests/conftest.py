@@ -5,6 +5,7 @@ the session, as django_otp.login does), so tests reach pages rather than the MFA
 """
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -110,3 +111,11 @@ def admin_client_verified(site_admin):
 @pytest.fixture
 def make_family_user(db):
     return FamilyUserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After the whole suite, before the test database goes: the audit trail's hash chain still holds."""
+    yield
+    with django_db_blocker.unblock():
+        call_command("verify_audit", verbosity=0)

@@ -8,4 +8,4 @@ class CareConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from portal.care import account_events  # noqa: F401 (connects the audit receivers)
+        from portal.care import account_events, checks  # noqa: F401 (audit receivers; deploy check)

@@ -4,13 +4,18 @@ Rows are written by portal/audit.py, called from the access layer (portal/access
 view/API helpers built on it), never by hand in views. Rows cannot be changed or deleted: the
 model refuses, the admin offers no such permission, and on PostgreSQL a trigger refuses UPDATE
 and DELETE (migration 0002). Users and patients with audit rows are therefore deactivated,
-never deleted (PROTECT).
+never deleted (PROTECT). Every row is hash-chained to the one before it (portal/care/audit_chain.py),
+so an edit or deletion made behind the trigger's back (as the table owner) is found by
+`manage.py verify_audit`; `manage.py audit_db_roles` creates database roles for which the
+application cannot make such changes at all (docs/deploy.md).
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from portal.care import audit_chain
 
 
 class AuditAction(models.TextChoices):
@@ -45,6 +50,14 @@ class AuditPurpose(models.TextChoices):
 
 
 class AuditEventQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """One INSERT as before, with the batch's hash chain computed under the chain lock."""
+        objs = list(objs)
+        using = self._db or router.db_for_write(self.model)
+        with transaction.atomic(using=using):
+            audit_chain.link(objs, table=self.model._meta.db_table, using=using)
+            return super().bulk_create(objs, *args, **kwargs)
+
     def update(self, **kwargs):
         raise PermissionError("The audit trail is append-only.")
 
@@ -69,6 +82,9 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     path = models.CharField(max_length=300, blank=True, help_text=_("URL path only; never a query string."))
     detail = models.CharField(max_length=300, blank=True, help_text=_("No health details."))
+    # The hash chain (portal/care/audit_chain.py; `manage.py verify_audit` checks it).
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -88,7 +104,10 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise PermissionError("The audit trail is append-only.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            audit_chain.link([self], table=self._meta.db_table, using=using)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit trail is append-only.")

@@ -1,0 +1,144 @@
+"""The audit trail's hash chain: each row stores the hash of the row before it and its own.
+
+row_hash = SHA-256 over a canonical serialisation (JSON, fixed field order, UTC timestamps with
+microseconds, normalised IP addresses) of the row's fields and prev_hash. Rows are chained in id
+order. Linking happens at insert (AuditEvent.save and AuditEventQuerySet.bulk_create call link())
+inside the inserting transaction; on PostgreSQL under a transaction-scoped advisory lock, so two
+transactions never chain onto the same predecessor: the second waits until the first commits or
+rolls back, then reads the newest committed row. Ids come from the sequence after the lock is
+taken, so id order is chain order. (This relies on READ COMMITTED, the default: a REPEATABLE READ
+transaction that read before taking the lock would not see the row it waited for.)
+
+On SQLite the portal's IMMEDIATE transactions already serialise writers.
+
+verify() walks the rows in id order and names the first row whose hash does not match its
+contents (an edit) or whose prev_hash does not match the row before it (a deletion, an insert
+behind the application's back, or a rewritten predecessor). Rows written before the chain existed
+(empty hashes) are accepted only as a prefix. A deletion of the newest rows cannot be seen from
+the chain alone.
+
+This module does not import the models (they import it); callers pass the table and values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC
+
+from django.db import connections
+
+GENESIS = "0" * 64
+# The fields covered by the hash, in this order. Changing it needs a new VERSION.
+FIELDS = (
+    "at",
+    "user_id",
+    "user_email",
+    "patient_id",
+    "action",
+    "object_type",
+    "object_id",
+    "purpose",
+    "ip_address",
+    "user_agent",
+    "path",
+    "detail",
+)
+VERSION = "v1"
+ADVISORY_LOCK_KEY = 0x61756469745F63  # "audit_c": one lock for the whole chain
+
+
+def _canonical_value(name: str, value):
+    if value is None:
+        return None
+    if name == "at":
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if name == "ip_address":
+        if not value:
+            return None
+        try:
+            return ipaddress.ip_address(str(value)).compressed
+        except ValueError:
+            return str(value)
+    return value
+
+
+def digest(prev_hash: str, values: Sequence) -> str:
+    """The hash of one row: its FIELDS values (in order) and its predecessor's hash."""
+    payload = [VERSION, prev_hash, *(_canonical_value(n, v) for n, v in zip(FIELDS, values, strict=True))]
+    encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def link(events: Iterable, *, table: str, using: str) -> None:
+    """Set prev_hash and row_hash on unsaved events. Call inside the transaction that inserts them."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        table = connection.ops.quote_name(table)
+        cursor.execute(f"SELECT row_hash FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608 (a quoted model table)
+        row = cursor.fetchone()
+    prev = row[0] if row and row[0] else GENESIS
+    for event in events:
+        event.prev_hash = prev
+        event.row_hash = prev = digest(prev, [getattr(event, name) for name in FIELDS])
+
+
+@dataclass(frozen=True)
+class Verdict:
+    checked: int
+    legacy: int
+    problem: str = ""
+    row_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+def verify(rows: Iterable[Sequence]) -> Verdict:
+    """rows: (id, prev_hash, row_hash, *FIELDS) in id order. Stops at the first problem."""
+    checked = legacy = 0
+    expected: str | None = None  # None while in the unchained (legacy) prefix
+    previous_id = None
+    for row_id, prev_hash, row_hash, *values in rows:
+        if not row_hash:
+            if expected is None:
+                legacy += 1
+                previous_id = row_id
+                continue
+            return Verdict(checked, legacy, f"row {row_id} carries no hash: written behind the application", row_id)
+        if expected is None:
+            expected = GENESIS
+        if prev_hash != expected:
+            where = f"after row {previous_id}" if previous_id is not None else "at the start of the trail"
+            return Verdict(
+                checked,
+                legacy,
+                f"chain broken at row {row_id}: its previous hash does not match the row {where} "
+                "(a row between them was deleted, or one was inserted or rewritten with its hash)",
+                row_id,
+            )
+        if digest(prev_hash, values) != row_hash:
+            return Verdict(checked, legacy, f"row {row_id} was changed: its contents do not match its hash", row_id)
+        checked += 1
+        expected = row_hash
+        previous_id = row_id
+    return Verdict(checked, legacy)
+
+
+def stream(queryset, chunk_size: int = 10_000) -> Iterator[tuple]:
+    """(id, prev_hash, row_hash, *FIELDS) in id order, read in keyset chunks (no OFFSET, no long cursor)."""
+    columns = ("id", "prev_hash", "row_hash", *FIELDS)
+    base = queryset.order_by("id").values_list(*columns)
+    last = None
+    while True:
+        chunk = list((base if last is None else base.filter(id__gt=last))[:chunk_size])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1][0]

@@ -40,6 +40,7 @@ from patients.late_effects import services as late_effects
 from patients.late_effects.engine import add_months
 from patients.late_effects.models import CarePlan
 from patients.models import Diagnosis, GeneticMarker, ManualTreatmentSummary, Patient, RiskAssessment
+from patients.units import mosteller_bsa
 from portal.accounts.models import User
 from portal.services import demo_data
 
@@ -312,9 +313,25 @@ def _record_timeline(user, patient: Patient, course: Course, today: date, *, mrd
             entry["ends_on"] = on + timedelta(days=ends_days)
         if kind == "chemo":
             detail.update(height_cm=course.height_cm, weight_kg=course.weight_kg)
+            detail.update(_capped(detail))
         if kind == "mrd" and detail["timepoint"] == "day8":
             detail["value_pct"] = mrd_day8
         clinical.save_entry(user, patient, entry, detail, kind=kind)
+
+
+VINCRISTINE_CAP_MG = Decimal("2")  # the usual cap of one vincristine dose (domain brief §6)
+
+
+def _capped(detail: dict) -> dict:
+    """A vincristine dose per m² that would exceed the usual 2 mg cap, given as the capped 2 mg instead."""
+    if detail["drug"] != "vincristine" or detail["dose_unit"] != "mg_m2":
+        return {}
+    bsa = Decimal(str(mosteller_bsa(float(detail["height_cm"]), float(detail["weight_kg"]))))
+    return (
+        {"dose": str(VINCRISTINE_CAP_MG), "dose_unit": "mg"}
+        if Decimal(detail["dose"]) * bsa > VINCRISTINE_CAP_MG
+        else {}
+    )
 
 
 def _confirm_risk(user, patient: Patient) -> None:

@@ -1,10 +1,13 @@
-"""Reload the clinical reference data (migration 0003) when a transactional test flushed it.
+"""Reload the clinical reference data (data migrations 0002 and 0004) when a transactional test flushed it.
 
 Browser and other transactional tests flush every table at teardown, so a later test that seeds
 demo data through the clinical services would find no drugs or markers. Idempotent.
 """
 
 import importlib
+
+# The hand-written data migrations of the patients app, in order (each has an idempotent load()).
+REFERENCE_DATA_MIGRATIONS = ("0002_clinical_reference_data", "0004_ced_factors_and_dose_limits")
 
 
 def ensure_clinical_reference_data() -> None:
@@ -13,4 +16,5 @@ def ensure_clinical_reference_data() -> None:
     from patients.models import Drug
 
     if not Drug.objects.exists():
-        importlib.import_module("patients.migrations.0002_clinical_reference_data").load(apps, None)
+        for name in REFERENCE_DATA_MIGRATIONS:
+            importlib.import_module(f"patients.migrations.{name}").load(apps, None)

@@ -186,7 +186,7 @@ class FamilyEntrySerializer(serializers.ModelSerializer):
 class ExposureRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExposureRecord
-        fields = [*ExposureRecord.SUMMARY_FIELDS, "rules_version", "warnings", "computed_at"]
+        fields = [*ExposureRecord.SUMMARY_FIELDS, "rules_version", "ced_version", "warnings", "computed_at"]
         read_only_fields = fields
 
 

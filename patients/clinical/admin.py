@@ -12,8 +12,11 @@ from patients.clinical import services
 from patients.models import (
     AdverseEvent,
     AnthracyclineFactor,
+    CedFactor,
+    CedFormula,
     ChemoAdministration,
     Diagnosis,
+    DoseLimit,
     Drug,
     ExposureRecord,
     ExposureRuleSet,
@@ -85,6 +88,30 @@ class ExposureRuleSetAdmin(admin.ModelAdmin):
     list_display = ("version", "active", "source", "created_at")
     inlines = [AnthracyclineFactorInline]
     actions = [recalculate_all]
+
+
+class CedFactorInline(admin.TabularInline):
+    model = CedFactor
+    extra = 0
+
+
+@admin.register(CedFormula)
+class CedFormulaAdmin(admin.ModelAdmin):
+    """Cyclophosphamide-equivalent dose factors per alkylating agent; add a version to adopt a new source."""
+
+    list_display = ("version", "active", "source", "created_at")
+    inlines = [CedFactorInline]
+    actions = [recalculate_all]
+
+
+@admin.register(DoseLimit)
+class DoseLimitAdmin(admin.ModelAdmin):
+    """Typical per-dose ranges: a dose outside its range is saved only with a confirmation and a reason."""
+
+    list_display = ("drug", "route", "basis", "amount", "low", "high", "cap_mg", "active")
+    list_filter = ("basis", "route", "active")
+    list_select_related = ("drug",)
+    search_fields = ("drug__name", "drug__code", "source")
 
 
 @admin.register(RiskSchemeConfig)

@@ -24,6 +24,7 @@ from patients.exposures.calculate import (
 )
 from patients.exposures.summary import ExposureSummary
 from patients.models import (
+    CedFormula,
     Diagnosis,
     EntryKind,
     ExposureRecord,
@@ -35,13 +36,29 @@ from patients.models import (
 )
 
 ANTHRACYCLINE_FIELDS = ("doxorubicin", "daunorubicin", "epirubicin", "idarubicin", "mitoxantrone")
+# The manual summary's alkylator doses (field <code>_mg_m2), the agents of the CED formula (Green 2014).
+ALKYLATOR_FIELDS = (
+    "cyclophosphamide",
+    "ifosfamide",
+    "procarbazine",
+    "chlorambucil",
+    "carmustine",
+    "lomustine",
+    "melphalan",
+    "thiotepa",
+    "mechlorethamine",
+    "busulfan",
+)
 
 
 def active_rules() -> ExposureRules:
     rule_set = ExposureRuleSet.objects.filter(active=True).prefetch_related("factors__drug").first()
     if rule_set is None:
         raise ExposureRuleSet.DoesNotExist("No active exposure rule set: activate one in the admin.")
+    formula = CedFormula.objects.filter(active=True).prefetch_related("factors__drug").first()
     return ExposureRules(
+        ced_version=formula.version if formula else "",
+        ced_factors={f.drug.code: float(f.factor) for f in formula.factors.all()} if formula else {},
         version=rule_set.version,
         anthracycline_factors={f.drug.code: float(f.factor) for f in rule_set.factors.all()},
         high_dose_methotrexate_mg_m2=float(rule_set.high_dose_methotrexate_mg_m2),
@@ -124,8 +141,8 @@ def summary_from_manual(manual: ManualTreatmentSummary, rules: ExposureRules) ->
     return manual_summary(
         {code: float(getattr(manual, f"{code}_mg_m2")) for code in ANTHRACYCLINE_FIELDS},
         rules,
-        cyclophosphamide_mg_m2=float(manual.cyclophosphamide_mg_m2),
-        any_alkylator=manual.other_alkylator or manual.cyclophosphamide_mg_m2 > 0,
+        {code: float(getattr(manual, f"{code}_mg_m2")) for code in ALKYLATOR_FIELDS},
+        any_alkylator=manual.other_alkylator,
         any_corticosteroid=manual.corticosteroids or manual.corticosteroid_long_courses > 0,
         corticosteroid_long_courses=manual.corticosteroid_long_courses,
         any_vinca_alkaloid=manual.vinca_alkaloid,
@@ -149,23 +166,27 @@ def summary_from_manual(manual: ManualTreatmentSummary, rules: ExposureRules) ->
     )
 
 
-def compute_summary(patient: Patient) -> tuple[ExposureSummary, list[str], str]:
+def compute_summary(patient: Patient) -> tuple[ExposureSummary, list[str], ExposureRules]:
     rules = active_rules()
     summary, warnings = summarise(treatment_facts(patient), rules)
     manual = ManualTreatmentSummary.objects.filter(patient=patient).first()
     if manual is not None:
         from_manual, more = summary_from_manual(manual, rules)
         summary, warnings = combine(from_manual, summary), warnings + more
-    return summary, warnings, rules.version
+    if summary.any_alkylator and not rules.ced_version:
+        warnings.append("no active cyclophosphamide-equivalent dose formula: CED not calculated")
+    return summary, warnings, rules
 
 
 @transaction.atomic
 def recompute_exposures(patient: Patient) -> ExposureRecord:
     """Recalculate and store the child's exposures; announce them if they changed (or are new)."""
-    summary, warnings, version = compute_summary(patient)
+    summary, warnings, rules = compute_summary(patient)
     previous = ExposureRecord.objects.filter(patient=patient).first()
     values = summary.as_dict()
-    values.update(rules_version=version, warnings=warnings, computed_at=timezone.now())
+    values.update(
+        rules_version=rules.version, ced_version=rules.ced_version, warnings=warnings, computed_at=timezone.now()
+    )
     record, _ = ExposureRecord.objects.update_or_create(patient=patient, defaults=values)
     if previous is None or previous.to_summary() != summary:
         exposures_changed.send(sender=ExposureSummary, patient_id=patient.pk, summary=summary)

@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients.clinical.exposure_store import recompute_exposures
+from patients.exposures.dose_limits import DoseRange, check_dose, fmt
 from patients.models import (
     DETAIL_MODELS,
     Diagnosis,
+    DoseLimit,
     Drug,
     EntryKind,
     ManualTreatmentSummary,
@@ -326,15 +328,85 @@ def _resolve_drug(value, errors: dict, field: str):
     return drug
 
 
+# What a dose is judged on: a change to any of them asks for a fresh confirmation of an unusual dose.
+DOSE_CHECK_FIELDS = ("drug_id", "dose", "dose_unit", "route", "bsa_m2", "weight_kg")
+DOSE_CONFIRMED_AUDIT = "dose_outside_range_confirmed"
+
+
+def dose_ranges(drug: Drug) -> list[DoseRange]:
+    return [limit.as_range(drug.code) for limit in DoseLimit.objects.filter(drug=drug, active=True)]
+
+
+def _check_dose(detail, before: dict | None, detail_data: dict, errors: dict) -> bool:
+    """Refuse a dose of zero or less, and a dose outside its range without a confirmation and a reason.
+
+    The confirmation must come with the change (a new entry, or an edit of the drug, dose, unit, route,
+    BSA or weight); an unchanged dose keeps the confirmation it was saved with. A dose inside its range
+    keeps no confirmation. Returns whether an out-of-range dose was confirmed (for the audit row).
+    """
+    if errors.keys() & {"dose", "dose_unit", "route", "drug", "bsa_m2", "weight_kg"} or detail.dose is None:
+        return False
+    if detail.dose <= 0:
+        errors.setdefault("dose", []).append(_("A dose must be more than zero."))
+        return False
+    result = check_dose(
+        dose_ranges(detail.drug),
+        drug_code=detail.drug.code,
+        route=detail.route,
+        dose=float(detail.dose),
+        unit=detail.dose_unit,
+        bsa_m2=None if detail.bsa_m2 is None else float(detail.bsa_m2),
+        weight_kg=None if detail.weight_kg is None else float(detail.weight_kg),
+    )
+    if result.within:
+        detail.dose_confirmed, detail.dose_confirmation_reason = False, ""
+        return False
+    r = result.checked
+    if result.over_cap:
+        message = _("%(dose)s mg in one dose is above the usual cap of %(cap)s mg for %(drug)s (%(source)s).") % {
+            "dose": fmt(result.whole_mg),
+            "cap": fmt(r.cap_mg),
+            "drug": detail.drug.name,
+            "source": r.source,
+        }
+    else:
+        message = _(
+            "%(dose)s %(unit)s is outside the typical range for %(drug)s: %(low)s–%(high)s %(unit)s per dose "
+            "(%(source)s)."
+        ) % {
+            "dose": fmt(result.value),
+            "unit": r.symbol,
+            "drug": detail.drug.name,
+            "low": fmt(r.low),
+            "high": fmt(r.high),
+            "source": r.source,
+        }
+    changed = before is None or any(before[f] != getattr(detail, f) for f in DOSE_CHECK_FIELDS)
+    confirmed = detail.dose_confirmed and (not changed or "dose_confirmed" in detail_data)
+    if not confirmed:
+        errors.setdefault("dose", []).append(
+            message + " " + _("Check the dose; to save it as it is, tick the confirmation and give the reason.")
+        )
+        return False
+    detail.dose_confirmation_reason = (detail.dose_confirmation_reason or "").strip()
+    if not detail.dose_confirmation_reason:
+        errors.setdefault("dose_confirmation_reason", []).append(
+            _("Give the reason for this dose outside the typical range.")
+        )
+        return False
+    return True
+
+
 def _build_detail(kind: str, entry: TimelineEntry, detail_data: dict, errors: dict):
-    """The kind's detail row with `detail_data` applied (unsaved), and its many-to-many values."""
+    """The kind's detail row with `detail_data` applied (unsaved), its many-to-many values, and audit notes."""
     model = DETAIL_MODELS.get(kind)
     if model is None:
-        return None, {}
+        return None, {}, []
     try:
         detail = model.objects.get(entry=entry) if entry.pk else model(entry=entry)
     except ObjectDoesNotExist:
         detail = model(entry=entry)
+    before = {f: getattr(detail, f) for f in DOSE_CHECK_FIELDS} if kind == EntryKind.CHEMO and detail.pk else None
     field_names = {f.name for f in model._meta.get_fields() if f.concrete and f.name != "entry"}
     m2m_names = {f.name for f in model._meta.many_to_many}
     unknown = set(detail_data) - field_names - m2m_names
@@ -363,6 +435,9 @@ def _build_detail(kind: str, entry: TimelineEntry, detail_data: dict, errors: di
         if detail.dose_unit in ("mg", "mg_kg") and not detail.bsa_m2:
             message = _("Give height and weight (or BSA) to convert a dose in mg or mg/kg.")
             errors.setdefault("bsa_m2", []).append(message)
+    notes = []
+    if kind == EntryKind.CHEMO and detail.drug_id and _check_dose(detail, before, detail_data, errors):
+        notes.append(DOSE_CONFIRMED_AUDIT)
     if (
         kind == EntryKind.MRD
         and "value_pct" not in errors
@@ -371,7 +446,7 @@ def _build_detail(kind: str, entry: TimelineEntry, detail_data: dict, errors: di
         errors.setdefault("value_pct", []).append(
             _("Give either the MRD level, or for a negative result the test's sensitivity (not both).")
         )
-    return detail, m2m
+    return detail, m2m, notes
 
 
 def _validate_entry(patient: Patient, kind: str, entry: TimelineEntry, errors: dict) -> None:
@@ -433,7 +508,7 @@ def save_entry(
         changed.append("released_at")
     errors: dict = {}
     _validate_entry(patient, kind, entry, errors)
-    detail, m2m = _build_detail(kind, entry, detail_data, errors)
+    detail, m2m, notes = _build_detail(kind, entry, detail_data, errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -448,7 +523,7 @@ def save_entry(
             AuditAction.CREATE if created else AuditAction.UPDATE,
             patient=patient,
             obj=entry,
-            detail=",".join([*changed, *detail_data.keys()])[:300],
+            detail=",".join([*notes, *changed, *detail_data.keys()])[:300],
         )
         _after_change(user, patient, risk=kind in RISK_KINDS, exposures=kind in EXPOSURE_KINDS)
     return entry

@@ -31,6 +31,9 @@ class ExposureRules:
     high_dose_methotrexate_mg_m2: float = 1000.0
     high_dose_cytarabine_mg_m2: float = 1000.0
     steroid_course_min_days: int = 28
+    # Cyclophosphamide-equivalent dose (models.CedFormula; Green et al. 2014 by default).
+    ced_version: str = ""
+    ced_factors: dict = dataclasses.field(default_factory=dict)  # alkylator drug code -> CED factor
 
 
 @dataclass(frozen=True)
@@ -106,11 +109,32 @@ def _years(born: date, on: date) -> float | None:
     return None if on < born else age_on(born, on).in_years
 
 
+def ced(doses_mg_m2: Iterable[tuple[str, float]], rules: ExposureRules) -> tuple[float, list[str]]:
+    """Cyclophosphamide-equivalent dose (mg/m²) of (alkylator code, cumulative mg/m²) pairs, and warnings.
+
+    Green DM et al., Pediatr Blood Cancer 2014;61:53-67: each agent's cumulative dose times its factor
+    (cyclophosphamide 1, ifosfamide 0.244, ..., busulfan 8.823), summed.
+    """
+    total, warnings = 0.0, []
+    for code, mg_m2 in doses_mg_m2:
+        if not mg_m2:
+            continue
+        factor = rules.ced_factors.get(code)
+        if factor is None:
+            warnings.append(
+                f"no cyclophosphamide-equivalence factor for {code} in CED formula {rules.ced_version or '—'}"
+            )
+        else:
+            total += mg_m2 * factor
+    return round(total, 1), warnings
+
+
 def summarise(facts: TreatmentFacts, rules: ExposureRules) -> tuple[ExposureSummary, list[str]]:
     """The ExposureSummary of a recorded timeline, and warnings about doses that could not be counted."""
     warnings: list[str] = []
     dox_eq = cyclo = 0.0
     classes = set()
+    alkylators: list[tuple[str, float]] = []
     hd_mtx = hd_ara_c = intrathecal = any_mtx = thiopurine = False
     for c in facts.chemo:
         classes.add(c.drug_class)
@@ -134,20 +158,25 @@ def summarise(facts: TreatmentFacts, rules: ExposureRules) -> tuple[ExposureSumm
                 warnings.append(f"{c.drug_code} on {c.given_on}: dose not convertible to mg/m²")
             else:
                 dox_eq += total * factor
-        if c.drug_code == "cyclophosphamide":
+        if c.drug_class == "alkylator" and c.route != "intrathecal":
             if total is None:
-                warnings.append(f"cyclophosphamide on {c.given_on}: dose not convertible to mg/m²")
+                warnings.append(f"{c.drug_code} on {c.given_on}: dose not convertible to mg/m²")
             else:
-                cyclo += total
+                alkylators.append((c.drug_code, total))
+                if c.drug_code == "cyclophosphamide":
+                    cyclo += total
     if facts.intrathecal_drugs:
         intrathecal = True
         any_mtx = any_mtx or "methotrexate" in facts.intrathecal_drugs
     cranial = [r for r in facts.radiation if r.site in CRANIAL_SITES]
     tbi = [r for r in facts.radiation if r.site == "tbi"]
     all_dates = [t.given_on for t in facts.transfusions]
+    ced_mg_m2, ced_warnings = ced(alkylators, rules)
+    warnings += ced_warnings
     summary = ExposureSummary(
         anthracycline_dox_eq_mg_m2=round(dox_eq, 1),
         cyclophosphamide_mg_m2=round(cyclo, 1),
+        ced_mg_m2=ced_mg_m2,
         any_alkylator="alkylator" in classes,
         any_corticosteroid="corticosteroid" in classes,
         corticosteroid_long_courses=_long_steroid_courses(
@@ -179,9 +208,18 @@ def summarise(facts: TreatmentFacts, rules: ExposureRules) -> tuple[ExposureSumm
     return summary, warnings
 
 
-def manual_summary(anthracyclines_mg_m2: dict, rules: ExposureRules, **fields) -> tuple[ExposureSummary, list[str]]:
-    """An ExposureSummary from a treatment summary written elsewhere: cumulative doses per drug plus flags."""
-    warnings = []
+def manual_summary(
+    anthracyclines_mg_m2: dict, rules: ExposureRules, alkylators_mg_m2: dict | None = None, **fields
+) -> tuple[ExposureSummary, list[str]]:
+    """An ExposureSummary from a treatment summary written elsewhere: cumulative doses per drug plus flags.
+
+    `alkylators_mg_m2` (drug code -> cumulative mg/m²) gives the CED; cyclophosphamide among them is
+    also the summary's cyclophosphamide_mg_m2.
+    """
+    alkylators_mg_m2 = alkylators_mg_m2 or {}
+    fields["ced_mg_m2"], warnings = ced(alkylators_mg_m2.items(), rules)
+    fields["cyclophosphamide_mg_m2"] = float(alkylators_mg_m2.get("cyclophosphamide", 0.0))
+    fields["any_alkylator"] = fields.get("any_alkylator", False) or any(v > 0 for v in alkylators_mg_m2.values())
     dox_eq = 0.0
     for code, total in anthracyclines_mg_m2.items():
         if not total:
@@ -225,6 +263,7 @@ __all__ = [
     "RadiationGiven",
     "TransfusionGiven",
     "TreatmentFacts",
+    "ced",
     "combine",
     "manual_summary",
     "per_dose_mg_m2",

@@ -15,6 +15,8 @@ class ExposureSummary:
     # Chemotherapy, cumulative per m² of body surface area.
     anthracycline_dox_eq_mg_m2: float = 0.0  # doxorubicin-equivalent, factors as versioned data
     cyclophosphamide_mg_m2: float = 0.0
+    # Cyclophosphamide-equivalent dose of every alkylating agent (Green 2014; factors as versioned data).
+    ced_mg_m2: float = 0.0
     any_alkylator: bool = False
     any_corticosteroid: bool = False
     corticosteroid_long_courses: int = 0  # courses of >= 4 continuous weeks

@@ -9,6 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from patients.exposures.dose_limits import DoseRange
+
+from .timeline import Route
+
 
 class Classification(models.TextChoices):
     FAVOURABLE = "favourable", _("Favourable")
@@ -111,3 +115,96 @@ class AnthracyclineFactor(models.Model):
 
     def __str__(self):
         return f"{self.drug.code} × {self.factor}"
+
+
+class CedFormula(models.Model):
+    """One version of the cyclophosphamide-equivalent dose formula (Green DM et al., Pediatr Blood Cancer 2014).
+
+    CED (mg/m²) is the sum of each alkylating agent's cumulative dose times its factor (CedFactor rows).
+    """
+
+    version = models.CharField(max_length=40, unique=True)
+    source = models.CharField(max_length=300)
+    active = models.BooleanField(default=False, help_text=_("Exactly one formula is used for new calculations."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cyclophosphamide-equivalent dose formula")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"],
+                condition=Q(active=True),
+                name="one_active_ced_formula",
+                violation_error_message=_("Only one CED formula can be active: deactivate the current one first."),
+            )
+        ]
+
+    def __str__(self):
+        return self.version
+
+
+class CedFactor(models.Model):
+    formula = models.ForeignKey(CedFormula, on_delete=models.CASCADE, related_name="factors")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, limit_choices_to={"drug_class": "alkylator"})
+    factor = models.DecimalField(max_digits=7, decimal_places=3, validators=[MinValueValidator(0)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["formula", "drug"], name="one_ced_factor_per_drug")]
+
+    def __str__(self):
+        return f"{self.drug.code} × {self.factor}"
+
+
+class DoseBasis(models.TextChoices):
+    PER_M2 = "per_m2", _("per m² of body surface area")
+    PER_KG = "per_kg", _("per kg of body weight")
+    FLAT = "flat", _("flat (whole dose)")
+
+
+class DoseAmount(models.TextChoices):
+    MG = "mg", "mg"
+    UNITS = "units", _("units")
+
+
+class DoseLimit(models.Model):
+    """The typical range of one administration of a drug, for the plausibility check at dose entry.
+
+    A dose outside [low, high] is saved only with the clinician's explicit confirmation and reason.
+    `route` empty: every route that has no limit of its own for this drug (e.g. methotrexate
+    intravenous and intrathecal have separate rows). `cap_mg`: the largest whole dose of one
+    administration (e.g. vincristine 2 mg), checked when the child's BSA or weight is known.
+    """
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="dose_limits")
+    route = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=Route.choices,
+        help_text=_("Empty: any route without its own limit."),
+    )
+    basis = models.CharField(max_length=8, choices=DoseBasis.choices)
+    amount = models.CharField(max_length=6, choices=DoseAmount.choices, default=DoseAmount.MG)
+    low = models.DecimalField(max_digits=10, decimal_places=3, validators=[MinValueValidator(0)])
+    high = models.DecimalField(max_digits=10, decimal_places=3, validators=[MinValueValidator(0)])
+    cap_mg = models.DecimalField(
+        max_digits=8, decimal_places=3, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    source = models.CharField(max_length=300)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["drug__name", "route", "basis"]
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "route", "basis", "amount"], name="one_dose_limit_per_basis"),
+            models.CheckConstraint(condition=Q(high__gte=models.F("low")), name="dose_limit_high_above_low"),
+        ]
+
+    def __str__(self):
+        return f"{self.drug.code} {self.route or 'any route'}: {self.low}–{self.high} {self.amount} {self.basis}"
+
+    def as_range(self, drug_code: str) -> DoseRange:
+        """The plain value the pure dose check compares with."""
+        cap = None if self.cap_mg is None else float(self.cap_mg)
+        return DoseRange(
+            drug_code, self.route, self.basis, self.amount, float(self.low), float(self.high), self.source, cap
+        )

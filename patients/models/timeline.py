@@ -209,6 +209,14 @@ class ChemoAdministration(EntryDetail):
         _("number of doses"), default=1, validators=[MinValueValidator(1)], help_text=_("e.g. 3 for doxorubicin ×3")
     )
     route = models.CharField(_("route"), max_length=12, choices=Route.choices, default=Route.IV)
+    dose_confirmed = models.BooleanField(
+        _("I confirm this dose although it is outside the drug's typical range"),
+        default=False,
+        help_text=_("Needed only when the dose is outside the typical range; give the reason below."),
+    )
+    dose_confirmation_reason = models.CharField(
+        _("reason for a dose outside the typical range"), max_length=300, blank=True
+    )
     height_cm = models.DecimalField(
         _("height (cm)"), max_digits=5, decimal_places=1, null=True, blank=True, validators=_positive
     )

@@ -1,12 +1,12 @@
 """Reference data (drugs, markers, syndromes, exposure rules, risk settings) for clinical-record tests.
 
-It comes from data migration 0003, but a transactional test elsewhere (e.g. browser tests) flushes
+It comes from data migrations 0002 and 0004, but a transactional test elsewhere (e.g. browser tests) flushes
 every table, and --reuse-db keeps that flushed state; reload it when missing (idempotent).
 """
 
-import importlib
-
 import pytest
+
+from tests.clinical_reference import ensure_clinical_reference_data
 
 
 @pytest.fixture(autouse=True)
@@ -15,9 +15,4 @@ def _clinical_reference_data(request):
     if marker is None:
         return
     request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
-    from django.apps import apps
-
-    from patients.models import Drug
-
-    if not Drug.objects.exists():
-        importlib.import_module("patients.migrations.0002_clinical_reference_data").load(apps, None)
+    ensure_clinical_reference_data()

@@ -7,7 +7,7 @@ demo data through the clinical services would find no drugs or markers. Idempote
 import importlib
 
 # The hand-written data migrations of the patients app, in order (each has an idempotent load()).
-REFERENCE_DATA_MIGRATIONS = ("0002_clinical_reference_data", "0004_ced_factors_and_dose_limits")
+REFERENCE_DATA_MIGRATIONS = ("0002_clinical_reference_data", "0006_ced_factors_and_dose_limits")
 
 
 def ensure_clinical_reference_data() -> None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('care', '0002_audit_append_only_trigger'),
+        ('care', '0003_bounded_free_text'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0002_clinical_reference_data'),
+        ('patients', '0004_canonical_mrn'),
     ]
 
     operations = [

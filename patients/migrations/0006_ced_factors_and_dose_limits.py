@@ -91,6 +91,6 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("patients", "0003_ced_and_dose_limits"), ("patients", "0002_clinical_reference_data")]
+    dependencies = [("patients", "0005_ced_and_dose_limits")]
 
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

@@ -106,7 +106,7 @@ def population(n: int, today: date, *, items_per_child: int = 3, start: int = 0)
     for p, child, user in zip(profiles, patients, family, strict=True):
         relationship, level, consent = p["link"]
         valid_from = today + timedelta(days=3) if p["link_later"] else today - timedelta(days=400)
-        valid_until = today - timedelta(days=1) if p["link_expired"] else None
+        valid_until = today - timedelta(days=1) if p["link_expired"] and not p["link_later"] else None
         links.append(
             FamilyLink(
                 user=user,

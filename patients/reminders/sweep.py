@@ -258,6 +258,9 @@ def _insert_chunk_postgresql(today: date, now: datetime, lo: int, hi: int) -> tu
         now,
     ]
     with connection.cursor() as cursor:
+        # The statement's estimated cost switches PostgreSQL's JIT on, and compiling it took ~170 ms
+        # of ~870 ms per 20,000-item chunk; the plan is simple hash joins that gain nothing from it.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         returned = cursor.fetchall()
     return len(returned), [pk for pk, ready in returned if ready]

@@ -74,6 +74,13 @@ class Reminder(models.Model):
     status = models.CharField(max_length=8, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     not_before = models.DateTimeField(default=timezone.now, help_text=_("Quiet hours or retry backoff."))
+    enqueue_at = models.DateTimeField(
+        default=timezone.now,
+        help_text=_(
+            "When the sweep (re)enqueues this row if it is still pending or failed: once its quiet hours "
+            "end, or REMINDER_REQUEUE_AFTER_SECONDS after it was last enqueued (a lost task)."
+        ),
+    )
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -85,7 +92,12 @@ class Reminder(models.Model):
                 fields=["item", "recipient", "channel", "kind", "due_date"], name="reminder_once_per_key"
             )
         ]
-        indexes = [models.Index(fields=["status", "not_before"])]
+        indexes = [
+            models.Index(fields=["status", "not_before"]),
+            models.Index(
+                fields=["enqueue_at"], condition=models.Q(status__in=["pending", "failed"]), name="reminder_to_enqueue"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Reminder {self.pk} ({self.channel}, {self.kind}) {self.status}"

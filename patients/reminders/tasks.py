@@ -20,7 +20,7 @@ RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
 def sweep_reminders() -> int:
     from patients.reminders import services
 
-    return len(services.sweep())
+    return services.sweep().enqueued
 
 
 @shared_task(bind=True, name="patients.reminders.tasks.deliver_reminders", max_retries=8, **RELIABLE)
@@ -29,8 +29,7 @@ def deliver_reminders(self, reminder_ids: list[int]) -> dict:
 
     outcomes: dict[str, int] = {}
     failed = []
-    for reminder_id in reminder_ids:
-        outcome = services.deliver_reminder(int(reminder_id))
+    for reminder_id, outcome in services.deliver_batch(reminder_ids).items():
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         if outcome == "failed":
             failed.append(reminder_id)

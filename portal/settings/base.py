@@ -284,7 +284,14 @@ FOLLOW_UP_DUE_WINDOW_DAYS = env.int("FOLLOW_UP_DUE_WINDOW_DAYS", default=30)  # 
 REMINDER_DEFAULT_LEAD_DAYS = [30, 7]
 REMINDER_DEFAULT_OVERDUE_CAP = 3
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
-REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+# Ids per delivery task; the worker commits them REMINDER_DELIVERY_CHUNK at a time (the most
+# messages a worker killed mid-chunk can send twice, see docs/reminders.md).
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=500)
+REMINDER_DELIVERY_CHUNK = env.int("REMINDER_DELIVERY_CHUNK", default=100)
+# Follow-up item ids per sweep statement (one transaction each: memory and lock time stay bounded).
+REMINDER_SWEEP_CHUNK = env.int("REMINDER_SWEEP_CHUNK", default=20000)
+# A row still pending this long after it was enqueued is enqueued again by the next sweep (lost task).
+REMINDER_REQUEUE_AFTER_SECONDS = env.int("REMINDER_REQUEUE_AFTER_SECONDS", default=1800)
 REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
 SMS_BACKEND = env.str("SMS_BACKEND", default="patients.reminders.sms.ConsoleSmsBackend")
 

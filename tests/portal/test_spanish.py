@@ -24,7 +24,7 @@ from patients.late_effects import services as plan_services
 from patients.models.timeline import MrdResult
 from patients.reminders import feeds
 from patients.reminders import services as reminder_services
-from patients.reminders.models import ReminderPreference
+from patients.reminders.models import Reminder, ReminderPreference
 from tests.factories import CareTeamMembershipFactory, FamilyLinkFactory, PatientFactory
 from tests.patients.factories import add_entry
 from tests.patients.late_effects.factories import high_anthracycline_summary, load_default_ruleset
@@ -246,8 +246,8 @@ def plan_for_spanish_parent(clinician, family_user, patient):
 
 def test_reminder_email_in_spanish_without_health_details(plan_for_spanish_parent, family_user):
     with at(ECHO_DUE - timedelta(days=7)):
-        for rid in reminder_services.sweep():
-            reminder_services.deliver_reminder(rid)
+        reminder_services.sweep()
+        reminder_services.deliver_batch(Reminder.objects.values_list("id", flat=True))
     message = next(m for m in mail.outbox if m.to == [family_user.email])
     html = message.alternatives[0][0]
     ics = message.attachments[0][1]

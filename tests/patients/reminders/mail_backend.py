@@ -25,3 +25,13 @@ class FileDropBackend(BaseEmailBackend):
             path = folder / f"{uuid.uuid4().hex}.eml"
             path.write_bytes(message.message().as_bytes())
         return len(email_messages)
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that refuses connections."""
+
+    def open(self):
+        raise ConnectionRefusedError("smtp down")
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("smtp down")

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from patients.late_effects import services as plan_services
@@ -31,6 +30,7 @@ from patients.reminders.tasks import sweep_reminders
 from portal.celery import app
 from tests.factories import CareTeamMembershipFactory, FamilyLinkFactory, PatientFactory
 from tests.patients.late_effects.factories import high_anthracycline_summary, load_default_ruleset
+from tests.patients.reminders.concurrency import run_together
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -183,20 +183,7 @@ def test_one_sweep_one_email_each_and_repeated_or_concurrent_sweeps_add_none(wor
 
     # A second sweep through the worker and two concurrent in-process sweeps add nothing.
     sweep_reminders.delay()
-    barrier = threading.Barrier(2)
-
-    def concurrent_sweep():
-        try:
-            barrier.wait()
-            services.sweep()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=concurrent_sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(services.sweep, [()] * 2)
     wait_for(worker.idle, what="the worker to drain its queue")
     assert (Reminder.objects.count(), DeliveryLog.objects.count()) == first
     assert len(emails(mail_dir)) == email_rows.count()
@@ -206,20 +193,7 @@ def test_concurrent_first_sweeps_create_and_send_each_reminder_once(worker, mail
     load_default_ruleset()
     due = timezone.localdate() + timedelta(days=30)
     child_with_plan(end_for_due(due), email_only=True)
-    barrier = threading.Barrier(3)
-
-    def concurrent_sweep():
-        try:
-            barrier.wait()
-            services.sweep()  # each enqueues every pending id: deliveries overlap on purpose
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=concurrent_sweep) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(services.sweep, [()] * 3)  # the rows each creates or finds are enqueued by one of them
     wait_for(all_settled, what="delivery")
     wait_for(worker.idle, what="the worker to drain its queue")
     assert Reminder.objects.count() == ITEMS_PER_CHILD

@@ -1,0 +1,173 @@
+"""The reminder sweep and delivery at scale, on the real PostgreSQL (issue 11, points 1 and 2).
+
+Targets (issue 11): the sweep ≥ 50,000 follow-up items/s with memory flat in the number of items
+(1,000,000 items is the design scale: BENCH_SWEEP_ITEMS=1000000 make bench), delivery ≥ 2,000
+reminders/s with two workers. Each figure is also reported as a ratio to the previous algorithm
+timed in the same run on the same data (the Python sweep, still the SQLite path; delivery one row
+per transaction), so the numbers compare across machines.
+
+Sizes: BENCH_SWEEP_ITEMS (default 100,000), BENCH_OLD_SWEEP_ITEMS for the old algorithm (default
+20,000: it is ~30x slower), BENCH_DELIVERY_ROWS (default 6,000).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import tracemalloc
+from datetime import date, datetime
+from datetime import time as dtime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection, connections
+from django.utils import timezone
+
+from patients.late_effects.models import FollowUpItem
+from patients.reminders import services, sweep, tasks
+from patients.reminders.models import DeliveryLog, Reminder
+from tests.patients.reminders.population import population
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TODAY = date(2026, 3, 10)
+NOW = timezone.make_aware(datetime.combine(TODAY, dtime(12, 0)))
+ITEMS_PER_CHILD = 4
+SWEEP_ITEMS = int(os.environ.get("BENCH_SWEEP_ITEMS", "100000"))
+OLD_SWEEP_ITEMS = int(os.environ.get("BENCH_OLD_SWEEP_ITEMS", "20000"))
+DELIVERY_ROWS = int(os.environ.get("BENCH_DELIVERY_ROWS", "6000"))
+
+
+def _populate(items: int, start: int = 0) -> None:
+    children = items // ITEMS_PER_CHILD
+    step = 5000
+    for first in range(start, start + children, step):
+        population(min(step, start + children - first), TODAY, items_per_child=ITEMS_PER_CHILD, start=first)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _clear() -> None:
+    Reminder.objects.all().delete()
+
+
+def _sweep_once(sql: bool = True) -> int:
+    """The sweep's work (every chunk, then the requeue pass) without publishing to Redis."""
+    insert = sweep._insert_chunk_postgresql if sql else sweep._insert_chunk_python
+    with time_machine.travel(NOW, tick=True):
+        created = 0
+        for lo, hi in sweep._id_ranges(TODAY):
+            n, _ready = insert(TODAY, timezone.now(), lo, hi)
+            created += n
+        sweep.requeue_due(timezone.now())
+        return created
+
+
+def _timed(fn, *args) -> tuple[float, object]:
+    _clear()
+    started = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - started, result
+
+
+def _peak_sweep_memory() -> int:
+    Reminder.objects.all().delete()
+    tracemalloc.start()
+    try:
+        with time_machine.travel(NOW, tick=True):
+            services.sweep()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_reminder_sweep_items_per_second_and_flat_memory(benchmark, monkeypatch):
+    monkeypatch.setattr(tasks.deliver_reminders, "delay", lambda ids: None)  # the sweep, not Redis
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based sweep is the PostgreSQL path")
+
+    _populate(OLD_SWEEP_ITEMS)
+    old_items = FollowUpItem.objects.count()
+    old_seconds, old_rows = _timed(_sweep_once, False)
+    new_small_seconds, new_small_rows = _timed(_sweep_once)
+    assert new_small_rows == old_rows, "the SQL and Python sweeps disagree"
+    small_peak = _peak_sweep_memory()
+
+    _populate(SWEEP_ITEMS - OLD_SWEEP_ITEMS, start=OLD_SWEEP_ITEMS // ITEMS_PER_CHILD)
+    items = FollowUpItem.objects.count()
+    rows = benchmark.pedantic(_sweep_once, setup=_clear, rounds=3, iterations=1)
+    big_peak = _peak_sweep_memory()
+
+    stats = benchmark.stats.stats
+    info = benchmark.extra_info
+    info["items"] = items
+    info["reminders_created"] = rows
+    info["items_per_s_median_best"] = [round(items / stats.median), round(items / stats.min)]
+    info["old_items"] = old_items
+    info["old_python_items_per_s"] = round(old_items / old_seconds)
+    info["new_items_per_s_same_data"] = round(old_items / new_small_seconds)
+    info["speedup_vs_old_same_data"] = round(old_seconds / new_small_seconds, 1)
+    info["python_peak_bytes_small_big"] = [small_peak, big_peak]
+    info["memory_ratio_big_over_small"] = round(big_peak / small_peak, 2)
+    print("\nreminder sweep:", info)
+    assert big_peak < 2 * small_peak + 5_000_000, "sweep memory grows with the number of items"
+    assert items / stats.min >= 50_000, f"issue 11: sweep ≥ 50,000 items/s, measured {items / stats.min:,.0f}"
+
+
+def _deliver_threads(ids: list[int], workers: int) -> float:
+    shares = [ids[i::workers] for i in range(workers)]
+    barrier = threading.Barrier(workers + 1)
+
+    def work(share):
+        try:
+            barrier.wait()
+            services.deliver_batch(share)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(share,)) for share in shares]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
+def _fresh_pending(limit: int) -> list[int]:
+    DeliveryLog.objects.all().delete()
+    Reminder.objects.update(status="pending", attempts=0, sent_at=None)
+    mail.outbox = []
+    return list(Reminder.objects.order_by("id").values_list("id", flat=True)[:limit])
+
+
+def test_reminder_delivery_per_second_two_workers(benchmark, monkeypatch, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED needs PostgreSQL")
+    monkeypatch.setattr(tasks.deliver_reminders, "delay", lambda ids: None)
+    _populate(DELIVERY_ROWS)  # about one reminder per item in this population
+    with time_machine.travel(NOW, tick=False):
+        services.sweep()
+    with time_machine.travel(NOW, tick=True):
+        ids = _fresh_pending(DELIVERY_ROWS)
+        timings = []
+        for _ in range(3):
+            timings.append(_deliver_threads(ids, 2))
+            assert DeliveryLog.objects.count() == Reminder.objects.filter(pk__in=ids, status="sent").count()
+            ids = _fresh_pending(DELIVERY_ROWS)
+        old_ids = ids[: len(ids) // 5]
+        settings.REMINDER_DELIVERY_CHUNK = 1  # the previous delivery: one transaction per reminder
+        old_seconds = _deliver_threads(old_ids, 2)
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+    best = min(timings)
+    info = benchmark.extra_info
+    info["reminders"] = len(ids)
+    info["seconds_min_median"] = [round(best, 2), round(sorted(timings)[1], 2)]
+    info["reminders_per_s"] = round(len(ids) / best)
+    info["old_reminders_per_s"] = round(len(old_ids) / old_seconds)
+    info["speedup_vs_one_per_transaction"] = round((len(ids) / best) / (len(old_ids) / old_seconds), 1)
+    print("\nreminder delivery:", info)
+    assert len(ids) / best >= 2_000, f"issue 11: delivery ≥ 2,000 reminders/s, measured {len(ids) / best:,.0f}"

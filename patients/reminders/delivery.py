@@ -1,0 +1,143 @@
+"""Delivery in batches: claim, check, send, record, commit — REMINDER_DELIVERY_CHUNK rows at a time.
+
+Each chunk is one transaction. Its rows are claimed with SELECT … FOR UPDATE SKIP LOCKED, so
+another worker given the same ids skips them (outcome "busy") and a row is only ever sent by the
+transaction that holds its lock and finds it pending or failed. Whether each row is still wanted
+(item open on that date, child still followed here, recipient still allowed by the access policy)
+is decided for the whole chunk in two queries; the channels get the chunk at once (one mail
+connection, templates rendered once per language and kind); statuses are bulk-updated and the
+DeliveryLog rows bulk-inserted before the COMMIT.
+
+The window: a worker killed after a channel accepted some messages of a chunk and before the
+COMMIT rolls the whole chunk back; the task is redelivered (acks_late, reject_on_worker_lost) and
+those messages go out again. At most REMINDER_DELIVERY_CHUNK emails or texts per killed worker
+(portal notifications are rows in the same transaction: never twice). Committed rows are never
+sent again, and nothing committed is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from patients.late_effects.models import FollowUpStatus
+from patients.reminders import channels
+from patients.reminders.models import DeliveryLog, Reminder, ReminderStatus
+from patients.reminders.rules import backoff_seconds
+from patients.reminders.sweep import DELIVERABLE, NO_REMINDERS_STATUSES
+from portal.accounts.models import Role
+from portal.care.access import family_links_allowed, family_may_see, family_view_for_link
+from portal.care.models import CareTeamMembership
+
+logger = logging.getLogger(__name__)
+
+
+def deliver_batch(reminder_ids) -> dict[int, str]:
+    """Send what is still pending among these ids; per id: sent | failed | dead | skipped | busy | <status>."""
+    ids = sorted({int(pk) for pk in reminder_ids})
+    size = settings.REMINDER_DELIVERY_CHUNK
+    outcome: dict[int, str] = {}
+    for i in range(0, len(ids), size):
+        outcome.update(_deliver_chunk(ids[i : i + size]))
+    return outcome
+
+
+def _still_wanted(reminders: list[Reminder], now: datetime) -> set[int]:
+    """Ids of the reminders still wanted: two queries for the whole chunk (memberships, family links)."""
+    today = timezone.localdate(now)
+    candidates = [
+        r
+        for r in reminders
+        if r.item.status == FollowUpStatus.OPEN
+        and r.item.due_on == r.due_date
+        and r.recipient.is_active
+        and r.item.patient.status not in NO_REMINDERS_STATUSES
+    ]
+    staff = [r for r in candidates if r.recipient.role != Role.FAMILY]
+    family = [r for r in candidates if r.recipient.role == Role.FAMILY]
+    wanted = set()
+    if staff:
+        on_team = set(
+            CareTeamMembership.objects.filter(
+                patient_id__in={r.item.patient_id for r in staff},
+                clinician_id__in={r.recipient_id for r in staff},
+                active=True,
+            ).values_list("patient_id", "clinician_id")
+        )
+        wanted |= {r.pk for r in staff if (r.item.patient_id, r.recipient_id) in on_team}
+    if family:
+        links = {
+            (link.user_id, link.patient_id): link
+            for link in family_links_allowed(today)
+            .filter(user_id__in={r.recipient_id for r in family}, patient_id__in={r.item.patient_id for r in family})
+            .select_related("patient")
+        }
+        for r in family:
+            link = links.get((r.recipient_id, r.item.patient_id))
+            if link is not None and family_may_see(family_view_for_link(link, today), r.item, now):
+                wanted.add(r.pk)
+    return wanted
+
+
+def _deliver_chunk(ids: list[int]) -> dict[int, str]:
+    now = timezone.now()
+    outcome = dict.fromkeys(ids, "busy")  # unless claimed below: another worker holds it (or it is gone)
+    with transaction.atomic():
+        claimed = list(
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("item__patient", "recipient", "recipient__reminder_preference")
+            .filter(pk__in=ids)
+            .order_by("id")
+        )
+        todo = []
+        for reminder in claimed:
+            if reminder.status in DELIVERABLE:
+                todo.append(reminder)
+            else:
+                outcome[reminder.pk] = reminder.status
+        wanted = _still_wanted(todo, now)
+        skipped = [r.pk for r in todo if r.pk not in wanted]
+        results = channels.send_batch([r for r in todo if r.pk in wanted])
+        sent_at = timezone.now()
+        sent, failed = [], []
+        for reminder in todo:
+            if reminder.pk not in wanted:
+                continue
+            error = results[reminder.pk]
+            if error is None:
+                sent.append(reminder)
+                continue
+            reminder.attempts += 1
+            reminder.last_error = type(error).__name__[:300]  # never the message content
+            if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+                reminder.status = ReminderStatus.DEAD
+            else:
+                reminder.status = ReminderStatus.FAILED
+                reminder.not_before = now + timedelta(seconds=backoff_seconds(reminder.attempts))
+                # The task retries itself; the sweep is the safety net if that retry is lost.
+                reminder.enqueue_at = reminder.not_before + timedelta(seconds=settings.REMINDER_REQUEUE_AFTER_SECONDS)
+            failed.append(reminder)
+            logger.warning("reminder %s: attempt %s failed (%s)", reminder.pk, reminder.attempts, reminder.last_error)
+        if skipped:
+            Reminder.objects.filter(pk__in=skipped).update(status=ReminderStatus.SKIPPED)
+        if sent:
+            log = {"sent_at": sent_at, "worker_pid": os.getpid()}
+            Reminder.objects.filter(pk__in=[r.pk for r in sent]).update(
+                status=ReminderStatus.SENT, attempts=F("attempts") + 1, sent_at=sent_at, last_error=""
+            )
+            DeliveryLog.objects.bulk_create(
+                DeliveryLog(reminder=r, recipient_id=r.recipient_id, channel=r.channel, kind=r.kind, **log)
+                for r in sent
+            )
+        if failed:
+            Reminder.objects.bulk_update(failed, ["status", "attempts", "last_error", "not_before", "enqueue_at"])
+    outcome.update(dict.fromkeys(skipped, "skipped"))
+    outcome.update(dict.fromkeys((r.pk for r in sent), "sent"))
+    outcome.update({r.pk: str(r.status) for r in failed})
+    return outcome

@@ -1,10 +1,13 @@
 """Hypothesis properties of the risk engine: closed group lists, determinism, monotonicity."""
 
 import dataclasses
+from fractions import Fraction
+from math import floor
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from patients.ages import cutoff_months
 from patients.risk import SCHEMES, Mrd, RiskInputs, SchemeConfig, evaluate
 from patients.risk.inputs import MRD_TIMEPOINTS
 
@@ -88,12 +91,18 @@ def test_group_always_in_the_schemes_list(scheme, inputs, cfg):
 
 
 def _nci_rome_by_definition(inputs: RiskInputs, cfg: SchemeConfig) -> str:
-    """NCI/Rome written out from its definition (Smith, JCO 1996), independently of the engine."""
+    """NCI/Rome written out from its definition (Smith, JCO 1996), independently of the engine's rules.
+
+    Ages compare in completed months, as a calendar age does: a typed age of 0.9999 years is
+    11 months (under 1), and 9.999 years is 9 years 11 months (under 10).
+    """
     if inputs.lineage != "B":
         return "high"
-    if inputs.age_years < cfg.sr_age_min_years:
+    months = floor(Fraction(str(inputs.age_years)) * 12 + Fraction(1, 200))
+    if months < cutoff_months(cfg.sr_age_min_years):
         return "very_high"
-    if cfg.sr_age_min_years <= inputs.age_years < cfg.sr_age_max_years and inputs.wbc_per_ul < cfg.wbc_cutoff_per_ul:
+    in_age_band = months < cutoff_months(cfg.sr_age_max_years)
+    if in_age_band and inputs.wbc_per_ul < cfg.wbc_cutoff_per_ul:
         return "standard"
     return "high"
 

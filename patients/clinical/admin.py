@@ -6,6 +6,7 @@ services do. Reference data (markers, drugs, syndromes, exposure rule sets, risk
 plain admin: no patient data.
 """
 
+from django import forms
 from django.contrib import admin
 
 from patients.clinical import services
@@ -159,16 +160,26 @@ class TreatmentPhaseAdmin(RefreshDerivedMixin, AuditedModelAdmin):
     raw_id_fields = ("patient",)
 
 
-def _detail_inline(detail_model):
+class ChemoAdministrationAdminForm(forms.ModelForm):
+    """The admin keeps the dose checks of the clinical forms and the API (one rule, in the service)."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        for field, messages in services.dose_problems(self.instance, self.cleaned_data).items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+def _detail_inline(detail_model, form=forms.ModelForm):
     return type(
         f"{detail_model.__name__}Inline",
         (admin.StackedInline,),
-        {"model": detail_model, "extra": 1, "max_num": 1, "can_delete": False},
+        {"model": detail_model, "form": form, "extra": 1, "max_num": 1, "can_delete": False},
     )
 
 
 DETAIL_INLINES = {
-    "chemo": _detail_inline(ChemoAdministration),
+    "chemo": _detail_inline(ChemoAdministration, ChemoAdministrationAdminForm),
     "lumbar_puncture": _detail_inline(LumbarPuncture),
     "mrd": _detail_inline(MrdResult),
     "lab": _detail_inline(LabResult),

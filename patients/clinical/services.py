@@ -337,6 +337,18 @@ def dose_ranges(drug: Drug) -> list[DoseRange]:
     return [limit.as_range(drug.code) for limit in DoseLimit.objects.filter(drug=drug, active=True)]
 
 
+def dose_problems(detail, detail_data: dict) -> dict[str, list[str]]:
+    """The dose checks of save_entry for a chemotherapy detail saved elsewhere (Django's admin)."""
+    errors: dict[str, list[str]] = {}
+    if detail.drug_id is None:
+        return errors
+    before = None
+    if detail.pk is not None:
+        before = type(detail).objects.filter(pk=detail.pk).values(*DOSE_CHECK_FIELDS).first()
+    _check_dose(detail, before, detail_data, errors)
+    return errors
+
+
 def _check_dose(detail, before: dict | None, detail_data: dict, errors: dict) -> bool:
     """Refuse a dose of zero or less, and a dose outside its range without a confirmation and a reason.
 

@@ -235,3 +235,26 @@ def test_api_patch_to_an_out_of_range_dose_is_400(clinician_client, clinician, p
     response = clinician_client.patch(url, {"version": 1, "detail": {"dose": "50"}}, content_type="application/json")
     assert response.status_code == 400 and "dose" in response.json()
     assert ChemoAdministration.objects.get().dose == pytest.approx(1.5)
+
+
+def _admin_chemo_form(entry, **data):
+    """The chemotherapy form of the admin's timeline-entry page, as the admin builds it."""
+    from django.contrib import admin as django_admin
+    from django.forms.models import modelform_factory
+
+    from patients.clinical.admin import DETAIL_INLINES
+
+    inline = DETAIL_INLINES["chemo"](TimelineEntry, django_admin.site)
+    form_class = modelform_factory(ChemoAdministration, form=inline.form, exclude=["entry"])
+    fields = {"drug": drug("vincristine").pk, "dose": "1.5", "dose_unit": "mg_m2", "doses": "1", "route": "iv", **data}
+    return form_class(data=fields, instance=ChemoAdministration(entry=entry))
+
+
+def test_admin_refuses_an_out_of_range_dose_and_zero_like_the_form(clinician, patient):
+    entry = TimelineEntry.objects.create(patient=patient, kind="chemo", occurred_on=TODAY, created_by=clinician)
+    assert _admin_chemo_form(entry).is_valid()
+    too_much = _admin_chemo_form(entry, dose="50")
+    assert not too_much.is_valid() and "outside the typical range" in str(too_much.errors["dose"])
+    assert "more than zero" in str(_admin_chemo_form(entry, dose="0").errors["dose"])
+    confirmed = _admin_chemo_form(entry, dose="50", dose_confirmed="on", dose_confirmation_reason=REASON)
+    assert confirmed.is_valid(), confirmed.errors

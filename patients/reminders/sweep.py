@@ -40,9 +40,9 @@ from portal.care.access import (
     family_links_allowed,
     family_may_see,
     family_view_for_link,
-    years_before,
+    link_sees_confidential_q,
 )
-from portal.care.models import CareTeamMembership, FamilyLink
+from portal.care.models import CareTeamMembership
 
 logger = logging.getLogger(__name__)
 
@@ -145,10 +145,7 @@ def _family_pairs(items: QuerySet[FollowUpItem], today: date, now: datetime) -> 
     one filter() so every condition is about the same FamilyLink row.
     """
     link = "patient__family_links__"
-    confidential_link = Q(**{f"{link}relationship": FamilyLink.Relationship.SELF}) | (
-        Q(**{f"{link}access_level__in": [v for v in FamilyLink.AccessLevel.values if v != "limited"]})
-        & Q(patient__date_of_birth__gt=years_before(today, settings.PROXY_FULL_ACCESS_UNDER_AGE))
-    )
+    confidential_link = link_sees_confidential_q(today, link=link, patient="patient__")
     allowed = family_links_allowed(today).filter(user__is_active=True).values("pk")
     return items.filter(
         Q(**{f"{link}in": allowed})

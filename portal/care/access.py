@@ -270,6 +270,20 @@ def family_view_for_link(link: FamilyLink, today: date | None = None) -> FamilyV
     return FamilyView(include_confidential=link.patient.age_on(today) < settings.PROXY_FULL_ACCESS_UNDER_AGE)
 
 
+def link_sees_confidential_q(today: date, *, link: str = "", patient: str | None = None) -> Q:
+    """The queryset twin of family_view_for_link(link).include_confidential.
+
+    `link` is the path to the FamilyLink ("" on FamilyLink itself), `patient` the path to its child
+    (default: through the link). A child's own account sees confidential entries; a full link does
+    while the child is under PROXY_FULL_ACCESS_UNDER_AGE; a limited link never does.
+    """
+    patient = f"{link}patient__" if patient is None else patient
+    return Q(**{f"{link}relationship": FamilyLink.Relationship.SELF}) | (
+        ~Q(**{f"{link}access_level": FamilyLink.AccessLevel.LIMITED})
+        & Q(**{f"{patient}date_of_birth__gt": years_before(today, settings.PROXY_FULL_ACCESS_UNDER_AGE)})
+    )
+
+
 #: The narrowest view any family member has of a child (a parent of a teenager): for family-facing
 #: output that is not computed for one account, e.g. a clinician's preview of "for you now".
 NARROWEST_FAMILY_VIEW = FamilyView(include_confidential=False)

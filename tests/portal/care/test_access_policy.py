@@ -12,7 +12,9 @@ from portal.care.access import (
     can_edit_patient,
     can_view_patient,
     family_view,
+    family_view_for_link,
     get_patient_or_404,
+    link_sees_confidential_q,
     visible_patients,
     years_before,
 )
@@ -175,3 +177,18 @@ def test_break_glass_reads_are_flagged(outsider_clinician, patient):
 def test_family_cannot_open_for_edit(family_user, patient):
     with pytest.raises(Http404):
         get_patient_or_404(family_user, patient.pk, edit=True)
+
+
+def test_the_confidential_filter_agrees_with_the_view_of_each_link():
+    """link_sees_confidential_q (what the reminder sweep's SQL uses) is family_view_for_link's twin."""
+    today = timezone.localdate()
+    cut = years_before(today, 12)
+    links = [
+        FamilyLinkFactory(patient=PatientFactory(date_of_birth=born), relationship=relationship, access_level=level)
+        for born in (cut, cut + timedelta(days=1), born_years_ago(5), born_years_ago(15))
+        for relationship in (FamilyLink.Relationship.MOTHER, FamilyLink.Relationship.SELF)
+        for level in FamilyLink.AccessLevel.values
+    ]
+    expected = {link.pk for link in links if family_view_for_link(link, today).include_confidential}
+    found = set(FamilyLink.objects.filter(link_sees_confidential_q(today)).values_list("pk", flat=True))
+    assert found == expected and 0 < len(expected) < len(links)

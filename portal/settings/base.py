@@ -187,6 +187,10 @@ MFA_REQUIRED_ROLES = ("clinician", "editor", "admin")
 # each device with a growing delay after every failure, across sessions).
 MFA_MAX_FAILURES = env.int("MFA_MAX_FAILURES", default=5)
 RECOVERY_CODE_COUNT = 10
+# Recovery codes are stored as PBKDF2-SHA256 with a salt per account (portal/accounts/recovery.py).
+RECOVERY_CODE_HASH_ITERATIONS = env.int("RECOVERY_CODE_HASH_ITERATIONS", default=200_000)
+# How long a calendar-feed address works before the family makes a new one (stored hashed).
+CALENDAR_FEED_TOKEN_LIFETIME = timedelta(days=env.int("CALENDAR_FEED_TOKEN_DAYS", default=365))
 
 # --- Proxy (family) access by the child's age: a centre's policy, so settings ------------------
 PROXY_FULL_ACCESS_UNDER_AGE = env.int("PROXY_FULL_ACCESS_UNDER_AGE", default=12)

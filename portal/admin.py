@@ -27,7 +27,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import services as accounts
-from portal.accounts.models import Role, User
+from portal.accounts.models import RecoveryCodeDevice, Role, User
 from portal.admin_base import (
     CLINICIAN_ONLY,
     FAMILY_ONLY,
@@ -154,8 +154,8 @@ class UserAdmin(DjangoUserAdmin):
             for d in TOTPDevice.objects.filter(user=obj)
         ]
         rows += [
-            (_("Recovery codes"), d.name, _("%(n)d left") % {"n": d.token_set.count()}, d.last_used_at)
-            for d in StaticDevice.objects.filter(user=obj)
+            (_("Recovery codes"), d.name, _("%(n)d left") % {"n": d.codes_left()}, d.last_used_at)
+            for d in RecoveryCodeDevice.objects.filter(user=obj)
         ]
         if not rows:
             return _("None enrolled. The user is asked to enrol at the next sign-in if their role requires it.")

@@ -7,10 +7,10 @@ in the same transaction. Audit rows name fields, never their values.
 from __future__ import annotations
 
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.events import AccountEvent, announce
+from portal.accounts.models import RecoveryCodeDevice
 
 ACCOUNT_FIELDS = ("first_name", "last_name", "preferred_language", "phone")
 
@@ -38,7 +38,7 @@ def reset_mfa(admin_user, users) -> int:
     users = list(users)
     with transaction.atomic():
         TOTPDevice.objects.filter(user__in=users).delete()
-        StaticDevice.objects.filter(user__in=users).delete()
+        RecoveryCodeDevice.objects.filter(user__in=users).delete()
         for user in users:
             announce(user, AccountEvent.UPDATE, actor=admin_user, obj=user, detail="mfa_reset", by_admin=True)
     return len(users)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential, WebAuthnUserHandle
 
 from portal.accounts import services as accounts
 from portal.accounts.models import RecoveryCodeDevice, Role, User
@@ -56,7 +57,7 @@ admin.site.autocomplete_view = types.MethodType(audited_autocomplete_view, admin
 
 # django-otp's own device admins show TOTP secrets and recovery codes; MFA is managed from the
 # user page instead (devices listed there, "Reset two-step verification" action).
-for _model in (TOTPDevice, StaticDevice):
+for _model in (TOTPDevice, StaticDevice, WebAuthnCredential, WebAuthnAttestation, WebAuthnUserHandle):
     with contextlib.suppress(NotRegistered):
         admin.site.unregister(_model)
 
@@ -156,6 +157,10 @@ class UserAdmin(DjangoUserAdmin):
         rows += [
             (_("Recovery codes"), d.name, _("%(n)d left") % {"n": d.codes_left()}, d.last_used_at)
             for d in RecoveryCodeDevice.objects.filter(user=obj)
+        ]
+        rows += [
+            (_("Passkey"), d.name, _("confirmed") if d.confirmed else _("not confirmed"), d.last_used_at)
+            for d in WebAuthnCredential.objects.filter(user=obj)
         ]
         if not rows:
             return _("None enrolled. The user is asked to enrol at the next sign-in if their role requires it.")

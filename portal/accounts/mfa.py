@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from portal.accounts.events import AccountEvent, announce
 from portal.accounts.models import RecoveryCodeDevice, normalise_code
@@ -78,11 +79,20 @@ def recovery_codes_left(user) -> int:
     return device.codes_left() if device else 0
 
 
+def passkeys(user):
+    return list(WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at"))
+
+
+def has_passkey(user) -> bool:
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+
+
 def disable(user) -> None:
     """Turn two-step verification off (only where the role leaves it optional; the view checks)."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
         announce(user, AccountEvent.MFA_ENROLLED, detail="disabled")
 
 

@@ -50,6 +50,7 @@ def security(request):
         "recovery_codes_left": mfa.recovery_codes_left(user),
         "events": recent_account_events(user),
         "disable_form": ConfirmPasswordForm(user),
+        "passkeys": mfa.passkeys(user),
     }
     return render(request, "portal/security.html", context)
 
@@ -80,6 +81,7 @@ def disable_mfa(request):
             "recovery_codes_left": mfa.recovery_codes_left(user),
             "events": recent_account_events(user),
             "disable_form": form,
+            "passkeys": mfa.passkeys(user),
         }
         return render(request, "portal/security.html", context, status=400)
     mfa.disable(user)

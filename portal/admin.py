@@ -25,9 +25,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential, WebAuthnUserHandle
 
 from portal.accounts import services as accounts
-from portal.accounts.models import Role, User
+from portal.accounts.models import RecoveryCodeDevice, Role, User
 from portal.admin_base import (
     CLINICIAN_ONLY,
     FAMILY_ONLY,
@@ -56,7 +57,7 @@ admin.site.autocomplete_view = types.MethodType(audited_autocomplete_view, admin
 
 # django-otp's own device admins show TOTP secrets and recovery codes; MFA is managed from the
 # user page instead (devices listed there, "Reset two-step verification" action).
-for _model in (TOTPDevice, StaticDevice):
+for _model in (TOTPDevice, StaticDevice, WebAuthnCredential, WebAuthnAttestation, WebAuthnUserHandle):
     with contextlib.suppress(NotRegistered):
         admin.site.unregister(_model)
 
@@ -154,8 +155,12 @@ class UserAdmin(DjangoUserAdmin):
             for d in TOTPDevice.objects.filter(user=obj)
         ]
         rows += [
-            (_("Recovery codes"), d.name, _("%(n)d left") % {"n": d.token_set.count()}, d.last_used_at)
-            for d in StaticDevice.objects.filter(user=obj)
+            (_("Recovery codes"), d.name, _("%(n)d left") % {"n": d.codes_left()}, d.last_used_at)
+            for d in RecoveryCodeDevice.objects.filter(user=obj)
+        ]
+        rows += [
+            (_("Passkey"), d.name, _("confirmed") if d.confirmed else _("not confirmed"), d.last_used_at)
+            for d in WebAuthnCredential.objects.filter(user=obj)
         ]
         if not rows:
             return _("None enrolled. The user is asked to enrol at the next sign-in if their role requires it.")

@@ -25,7 +25,18 @@ from portal.care.models import AuditAction
 
 # Pages a signed-in user may reach before the second step: sign-in, enrolment, sign-out.
 MFA_EXEMPT_URL_NAMES = frozenset(
-    {"portal:login", "portal:logout", "portal:mfa_setup", "portal:mfa_verify", "healthz", "set_language"}
+    {
+        "portal:login",
+        "portal:logout",
+        "portal:mfa_setup",
+        "portal:mfa_verify",
+        "healthz",
+        "set_language",
+        # A passkey used as the second step, and the library's translations for its script.
+        "otp_webauthn:credential-authentication-begin",
+        "otp_webauthn:credential-authentication-complete",
+        "otp_webauthn:js-i18n-catalog",
+    }
 )
 MFA_EXEMPT_PREFIXES = ("/static/",)
 

@@ -1,9 +1,33 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from django_otp_webauthn import views as webauthn
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal.views import account, auth, health, home
+from portal.views import account, auth, health, home, passkeys
+
+# django-otp-webauthn's ceremony endpoints (its own names, which its template tags reverse), with
+# our account events on the two "complete" steps (portal/views/passkeys.py).
+passkey_patterns = [
+    path(
+        "registration/begin/",
+        webauthn.BeginCredentialRegistrationView.as_view(),
+        name="credential-registration-begin",
+    ),
+    path("registration/complete/", passkeys.CompleteRegistration.as_view(), name="credential-registration-complete"),
+    path(
+        "authentication/begin/",
+        webauthn.BeginCredentialAuthenticationView.as_view(),
+        name="credential-authentication-begin",
+    ),
+    path(
+        "authentication/complete/",
+        passkeys.CompleteAuthentication.as_view(),
+        name="credential-authentication-complete",
+    ),
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]), name="js-i18n-catalog"),
+]
 
 portal_patterns = [
     path("", home.home, name="home"),
@@ -24,11 +48,13 @@ portal_patterns = [
     path("accounts/mfa/disable/", account.disable_mfa, name="mfa_disable"),
     path("accounts/settings/", account.account_settings, name="account"),
     path("accounts/security/", account.security, name="security"),
+    path("accounts/passkeys/<int:passkey_id>/remove/", passkeys.remove_passkey, name="passkey_remove"),
     path("notifications/", home.notifications, name="notifications"),
 ]
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
+    path("accounts/passkeys/", include((passkey_patterns, "otp_webauthn"))),
     path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before admin.site.urls: the admin signs in through our page (email, lockout, two-step).

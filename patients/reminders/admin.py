@@ -46,5 +46,5 @@ class CareTeamDigestAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarFeedToken)
 class CalendarFeedTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "created_at", "revoked_at", "last_used_at")
-    exclude = ("token",)
+    list_display = ("user", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
+    exclude = ("token_hash",)  # only a hash is stored; the address itself was shown once to the family

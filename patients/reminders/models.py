@@ -9,6 +9,7 @@ marks the reminder sent. Texts never carry health details.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -135,18 +136,38 @@ class CareTeamDigest(models.Model):
         return f"Digest for user {self.clinician_id}, week of {self.week_start}"
 
 
-def _new_token() -> str:
+def new_feed_secret() -> str:
+    """The secret part of a feed address: 32 random bytes, URL-safe (43 characters)."""
     return secrets.token_urlsafe(32)
 
 
+def hash_feed_secret(token: str) -> str:
+    """What is stored and looked up: SHA-256 of the token (it is random, so no salt or stretching is needed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+#: Kept for migration 0001, which names it as the old plain-text column's default.
+_new_token = new_feed_secret
+
+
 class CalendarFeedToken(models.Model):
-    """A secret, revocable calendar-feed address for one family account (no patient id in the URL)."""
+    """A secret, revocable, expiring calendar-feed address for one family account (no patient id in the URL).
+
+    Only the SHA-256 of the token is stored; the address is shown once, when it is made
+    (patients.reminders.feeds.create_feed sets the transient `token` attribute on the new row).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
-    token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    #: The first characters of the token, not secret on their own: lets a person tell addresses apart.
+    prefix = models.CharField(max_length=8, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    #: The full token, only on the instance create_feed returns; never saved.
+    token: str | None = None
 
     class Meta:
         ordering = ["-created_at"]
@@ -156,4 +177,4 @@ class CalendarFeedToken(models.Model):
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,30 +1,30 @@
 """Two-step verification (django-otp): enrol an authenticator app, recovery codes, check, turn off.
 
-A user has at most one confirmed TOTP device (the app) and one static device holding one-time
-recovery codes; django-otp deletes a static token when it is used, so each code works once.
-Every device also throttles itself (a growing delay after each wrong code), across sessions.
+A user has at most one confirmed TOTP device (the app) and one RecoveryCodeDevice holding
+one-time recovery codes, stored hashed (portal/accounts/models.py): they are shown once, when
+made, and a used code's row is deleted, so each code works once. Every device also throttles
+itself (a growing delay after each wrong code), across sessions.
 """
 
 from __future__ import annotations
 
-import re
 from base64 import b32encode
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from portal.accounts.events import AccountEvent, announce
+from portal.accounts.models import RecoveryCodeDevice, normalise_code
 
 APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
 
-def clean_token(raw: str) -> str:
-    """Codes are typed by people: ignore spaces, dashes and case."""
-    return re.sub(r"[\s-]", "", raw or "").lower()
+clean_token = normalise_code
 
 
 def readable_key(device: TOTPDevice) -> str:
@@ -64,20 +64,35 @@ def regenerate_recovery_codes(user) -> list[str]:
 
 
 def _replace_recovery_codes(user) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    """Fresh codes, returned this once: only their hashes are stored."""
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
     codes: set[str] = set()
     while len(codes) < settings.RECOVERY_CODE_COUNT:
-        codes.add(StaticToken.random_token())
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in sorted(codes)])
+        codes.add(StaticToken.random_token())  # 8 base32 characters (40 random bits)
+    device.add_codes(sorted(codes))
     return sorted(codes)
+
+
+def recovery_codes_left(user) -> int:
+    device = RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
+    return device.codes_left() if device else 0
+
+
+def passkeys(user):
+    return list(WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at"))
+
+
+def has_passkey(user) -> bool:
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
 
 
 def disable(user) -> None:
     """Turn two-step verification off (only where the role leaves it optional; the view checks)."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        RecoveryCodeDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
         announce(user, AccountEvent.MFA_ENROLLED, detail="disabled")
 
 
@@ -96,7 +111,7 @@ def check_code(user, raw_token: str) -> CheckResult:
     """
     token = clean_token(raw_token)
     is_app_code = token.isdigit() and len(token) <= 8
-    model = TOTPDevice if is_app_code else StaticDevice
+    model = TOTPDevice if is_app_code else RecoveryCodeDevice
     devices = [d for d in model.objects.filter(user=user, confirmed=True) if d.verify_is_allowed()[0]]
     if not devices and model.objects.filter(user=user, confirmed=True).exists():
         announce(user, AccountEvent.MFA_FAILED, detail="throttled")

@@ -1,8 +1,18 @@
-"""Users sign in with their email address; one role each decides what the site offers them."""
+"""Users sign in with their email address; one role each decides what the site offers them.
 
+Also the recovery-code device of two-step verification: one-time codes stored hashed.
+"""
+
+import hashlib
+import re
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 
 class Role(models.TextChoices):
@@ -99,3 +109,78 @@ class User(AbstractUser):
         from django.conf import settings
 
         return self.role in settings.MFA_REQUIRED_ROLES or self.is_staff
+
+
+# --- Recovery codes -------------------------------------------------------------------------------
+
+
+def normalise_code(raw: str) -> str:
+    """Codes are typed by people: ignore spaces, dashes and case."""
+    return re.sub(r"[\s-]", "", raw or "").lower()
+
+
+def _new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """One-time recovery codes for one account, stored as salted PBKDF2-SHA256 hashes, never in plain text.
+
+    A django-otp device (so otp_login and the OTP middleware accept it like any other): a code is
+    hashed once with the device's salt, compared against every stored hash in constant time, and
+    the matching row is deleted, so each code works once. Throttled like django-otp's static
+    device (OTP_STATIC_THROTTLE_FACTOR).
+    """
+
+    salt = models.CharField(max_length=32, default=_new_salt, editable=False)
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery code set")
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def hash_code(self, code: str) -> str:
+        digest = hashlib.pbkdf2_hmac(
+            "sha256",
+            normalise_code(code).encode("utf-8"),
+            self.salt.encode("ascii"),
+            settings.RECOVERY_CODE_HASH_ITERATIONS,
+        )
+        return digest.hex()
+
+    def add_codes(self, codes) -> None:
+        RecoveryCode.objects.bulk_create([RecoveryCode(device=self, code_hash=self.hash_code(c)) for c in codes])
+
+    def codes_left(self) -> int:
+        return self.codes.count()
+
+    def verify_token(self, token) -> bool:
+        allowed, _data = self.verify_is_allowed()
+        if not allowed:
+            return False
+        digest = self.hash_code(str(token))
+        match = None
+        for pk, stored in self.codes.values_list("pk", "code_hash"):
+            if constant_time_compare(stored, digest):
+                match = pk
+        with transaction.atomic():
+            # Two sign-ins racing with the same code: only the one whose delete removes the row wins.
+            used = match is not None and RecoveryCode.objects.filter(pk=match).delete()[0] == 1
+            if used:
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+            else:
+                self.throttle_increment()
+        return used
+
+
+class RecoveryCode(models.Model):
+    """The hash of one unused recovery code; deleted when used."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, editable=False)
+
+    def __str__(self) -> str:
+        return f"Recovery code {self.pk} of device {self.device_id}"

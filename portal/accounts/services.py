@@ -7,10 +7,11 @@ in the same transaction. Audit rows name fields, never their values.
 from __future__ import annotations
 
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from portal.accounts.events import AccountEvent, announce
+from portal.accounts.models import RecoveryCodeDevice
 
 ACCOUNT_FIELDS = ("first_name", "last_name", "preferred_language", "phone")
 
@@ -30,7 +31,7 @@ def update_account(user, data: dict) -> list[str]:
 
 
 def reset_mfa(admin_user, users) -> int:
-    """Remove every TOTP device and recovery code of `users`; they enrol again at their next sign-in.
+    """Remove every TOTP device, passkey and recovery code of `users`; they enrol again at their next sign-in.
 
     Existing sessions keep their verified flag until they end (idle timeout), which is what
     django-otp does too; deactivate the account as well to cut a session off at once.
@@ -38,7 +39,8 @@ def reset_mfa(admin_user, users) -> int:
     users = list(users)
     with transaction.atomic():
         TOTPDevice.objects.filter(user__in=users).delete()
-        StaticDevice.objects.filter(user__in=users).delete()
+        RecoveryCodeDevice.objects.filter(user__in=users).delete()
+        WebAuthnCredential.objects.filter(user__in=users).delete()
         for user in users:
             announce(user, AccountEvent.UPDATE, actor=admin_user, obj=user, detail="mfa_reset", by_admin=True)
     return len(users)

@@ -33,9 +33,14 @@ def idle_timeout_for(user) -> timedelta:
 
 
 def has_authenticator(user) -> bool:
+    """An authenticator app or a passkey: either can be the second step."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp_webauthn.models import WebAuthnCredential
 
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    )
 
 
 def needs_second_step(user) -> bool:

@@ -20,12 +20,11 @@ from datetime import date, timedelta
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import Patient
 from patients.models.patient import normalize_mrn
-from portal.accounts.models import Discipline, Role, User
+from portal.accounts.models import Discipline, RecoveryCodeDevice, Role, User
 from portal.care.models import CareTeamMembership, FamilyLink
 
 DEFAULT_PASSWORD = "demo-portal-2026"  # noqa: S105 (printed demo default; seed_demo needs DEBUG)
@@ -292,13 +291,12 @@ def _demo_mfa(user: User) -> None:
         name=DEMO_TOTP_DEVICE_NAME,
         defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True, "step": 30, "t0": 0, "digits": 6, "tolerance": 1},
     )
-    static, _created = StaticDevice.objects.get_or_create(
+    recovery, _created = RecoveryCodeDevice.objects.get_or_create(
         user=user, name=DEMO_RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
     )
-    have = set(static.token_set.values_list("token", flat=True))
-    StaticToken.objects.bulk_create(
-        [StaticToken(device=static, token=code) for code in DEMO_RECOVERY_CODES if code not in have]
-    )
+    # Stored hashed like any recovery code; the codes themselves are public (printed by seed_demo).
+    have = set(recovery.codes.values_list("code_hash", flat=True))
+    recovery.add_codes([code for code in DEMO_RECOVERY_CODES if recovery.hash_code(code) not in have])
 
 
 def seed(*, patients: int = 25, password: str = DEFAULT_PASSWORD, seed: int = DEFAULT_SEED) -> DemoResult:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "csp",
     # Bottom to top (docs/architecture.md): accounts, the patient core, care access, the patient
@@ -203,6 +204,16 @@ MFA_REQUIRED_ROLES = ("clinician", "editor", "admin")
 # each device with a growing delay after every failure, across sessions).
 MFA_MAX_FAILURES = env.int("MFA_MAX_FAILURES", default=5)
 RECOVERY_CODE_COUNT = 10
+# Passkeys (django-otp-webauthn): a second step beside the authenticator app, for staff and for
+# families who turned two-step verification on. Not a password replacement here.
+OTP_WEBAUTHN_RP_ID = env.str("OTP_WEBAUTHN_RP_ID", default="localhost")
+OTP_WEBAUTHN_RP_NAME = env.str("OTP_WEBAUTHN_RP_NAME", default="ALL Care Portal")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("OTP_WEBAUTHN_ALLOWED_ORIGINS", default=["http://localhost:8000"])
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# Recovery codes are stored as PBKDF2-SHA256 with a salt per account (portal/accounts/recovery.py).
+RECOVERY_CODE_HASH_ITERATIONS = env.int("RECOVERY_CODE_HASH_ITERATIONS", default=200_000)
+# How long a calendar-feed address works before the family makes a new one (stored hashed).
+CALENDAR_FEED_TOKEN_LIFETIME = timedelta(days=env.int("CALENDAR_FEED_TOKEN_DAYS", default=365))
 
 # --- Proxy (family) access by the child's age: a centre's policy, so settings ------------------
 PROXY_FULL_ACCESS_UNDER_AGE = env.int("PROXY_FULL_ACCESS_UNDER_AGE", default=12)

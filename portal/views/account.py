@@ -11,7 +11,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_otp.plugins.otp_static.models import StaticToken
 
 from portal.account_selectors import recent_account_events
 from portal.accounts import mfa
@@ -48,9 +47,10 @@ def security(request):
     context = {
         "mfa_enabled": has_authenticator(user),
         "mfa_optional": mfa_optional_for(user),
-        "recovery_codes_left": StaticToken.objects.filter(device__user=user, device__confirmed=True).count(),
+        "recovery_codes_left": mfa.recovery_codes_left(user),
         "events": recent_account_events(user),
         "disable_form": ConfirmPasswordForm(user),
+        "passkeys": mfa.passkeys(user),
     }
     return render(request, "portal/security.html", context)
 
@@ -78,9 +78,10 @@ def disable_mfa(request):
         context = {
             "mfa_enabled": has_authenticator(user),
             "mfa_optional": True,
-            "recovery_codes_left": StaticToken.objects.filter(device__user=user).count(),
+            "recovery_codes_left": mfa.recovery_codes_left(user),
             "events": recent_account_events(user),
             "disable_form": form,
+            "passkeys": mfa.passkeys(user),
         }
         return render(request, "portal/security.html", context, status=400)
     mfa.disable(user)

@@ -227,4 +227,5 @@ def mfa_verify(request):
             form.add_error("token", _("Too many wrong codes in a row. Wait a minute, then try the newest code."))
         else:
             form.add_error("token", _("That code did not work. Try the newest code from your app, or a recovery code."))
-    return render(request, "portal/mfa_verify.html", {"form": form, "next": _safe_next(request)})
+    context = {"form": form, "next": _safe_next(request), "has_passkey": mfa.has_passkey(user)}
+    return render(request, "portal/mfa_verify.html", context)

@@ -6,11 +6,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import formats, timezone
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import Patient
-from portal.accounts.models import User
+from portal.accounts.models import RecoveryCodeDevice, User
 from portal.care.models import AuditEvent, CareTeamMembership, FamilyLink, Notification
 from tests.conftest import signed_in_client
 from tests.factories import (
@@ -219,8 +218,8 @@ def test_user_admin_creates_email_user_with_role_checks(admin):
 
 def test_user_page_lists_mfa_devices_without_secrets_and_reset_is_audited(admin, site_admin, clinician):
     device = TOTPDevice.objects.create(user=clinician, name="Phone", confirmed=True)
-    static = StaticDevice.objects.create(user=clinician, name="Recovery codes", confirmed=True)
-    static.token_set.create(token="secretcode1")
+    static = RecoveryCodeDevice.objects.create(user=clinician, name="Recovery codes", confirmed=True)
+    static.add_codes(["secretcode1"])
     html = admin.get(reverse("admin:accounts_user_change", args=[clinician.pk])).content.decode()
     assert "Phone" in html and "1 left" in html
     assert device.key not in html and "secretcode1" not in html
@@ -229,7 +228,7 @@ def test_user_page_lists_mfa_devices_without_secrets_and_reset_is_audited(admin,
     )
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=clinician).exists()
-    assert not StaticDevice.objects.filter(user=clinician).exists()
+    assert not RecoveryCodeDevice.objects.filter(user=clinician).exists()
     event = AuditEvent.objects.get(detail="mfa_reset")
     assert (event.user, event.object_type, event.object_id) == (site_admin, "user", str(clinician.pk))
 

@@ -8,7 +8,6 @@ from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from education.models import FamilyQuestion, PageShare
@@ -24,7 +23,7 @@ from patients.models import (
     TreatmentPhase,
     TreatmentPlan,
 )
-from portal.accounts.models import User
+from portal.accounts.models import RecoveryCodeDevice, User
 from portal.care.access import visible_patients
 from portal.care.models import CareTeamMembership, FamilyLink
 from portal.management.commands import seed_demo as command
@@ -70,7 +69,7 @@ def fingerprint() -> tuple[dict, str]:
             )
         ),
         "totp": sorted(TOTPDevice.objects.values_list("user__email", "name", "key", "confirmed")),
-        "recovery": sorted(StaticDevice.objects.values_list("user__email", "name", "token_set__token")),
+        "recovery": sorted(RecoveryCodeDevice.objects.values_list("user__email", "name", "codes__code_hash")),
         "passwords": sorted(User.objects.values_list("email", "password")),
         # Clinical step (patients.demo_clinical): everything but timestamps, which record when it ran.
         "diagnoses": _rows(
@@ -178,11 +177,11 @@ def test_demo_staff_can_pass_two_step_verification_and_the_output_says_how():
     for email in ("admin@example.org", "clinician@example.org", "editor@example.org"):
         device = TOTPDevice.objects.get(user__email=email, confirmed=True)
         assert device.verify_token(demo_data.current_demo_code())
-        recovery = StaticDevice.objects.get(user__email=email)
+        recovery = RecoveryCodeDevice.objects.get(user__email=email)
         assert recovery.verify_token(demo_data.DEMO_RECOVERY_CODES[0])
     assert not TOTPDevice.objects.filter(user__email="family@example.org").exists()
     run("--patients", "0")  # used recovery codes come back
-    assert StaticDevice.objects.get(user__email="admin@example.org").token_set.count() == 5
+    assert RecoveryCodeDevice.objects.get(user__email="admin@example.org").codes.count() == 5
 
     out = io.StringIO()
     call_command("seed_demo", "--totp-code", stdout=out)

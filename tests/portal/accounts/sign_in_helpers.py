@@ -19,9 +19,12 @@ def post_sign_in(client: Client, email: str, password: str = PASSWORD, next_url:
 
 
 def enrolled_device(user) -> TOTPDevice:
-    """A confirmed authenticator app plus recovery codes, as after enrolment."""
+    """A confirmed authenticator app plus recovery codes, as after enrolment.
+
+    The codes are stored hashed, so the plain ones exist only here: `device.recovery_codes`.
+    """
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-    mfa._replace_recovery_codes(user)
+    device.recovery_codes = mfa._replace_recovery_codes(user)
     return device
 
 

@@ -9,9 +9,11 @@ import time_machine
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.accounts import mfa
+from portal.accounts.models import RecoveryCodeDevice
 from portal.care.models import AuditAction, AuditEvent
 from tests.conftest import signed_in_client
 from tests.factories import ClinicianFactory, FamilyLinkFactory
@@ -27,8 +29,15 @@ from tests.portal.accounts.sign_in_helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def recovery_codes(user) -> list[str]:
-    return list(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+def codes_left(user) -> int:
+    return mfa.recovery_codes_left(user)
+
+
+def works(user, code: str) -> bool:
+    """Does `code` pass the user's recovery device now (past its throttle)?"""
+    device = RecoveryCodeDevice.objects.get(user=user)
+    device.throttle_reset()
+    return device.verify_token(code)
 
 
 def test_enrolment_shows_an_inline_svg_qr_and_a_typeable_key(clinician):
@@ -63,7 +72,8 @@ def test_enrolment_needs_a_correct_code_then_shows_recovery_codes_once(clinician
     assert response.templates[0].name == "portal/mfa_recovery_codes.html"
     codes = response.context["codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
-    assert sorted(codes) == sorted(recovery_codes(clinician))
+    assert codes_left(clinician) == 10
+    assert "recovery codes" in response.content.decode().lower()
     device.refresh_from_db()
     assert device.confirmed
     assert actions(user=clinician) == [
@@ -100,15 +110,13 @@ def test_the_same_app_code_cannot_be_replayed(clinician):
 
 
 def test_a_recovery_code_works_once(clinician):
-    enrolled_device(clinician)
-    code = recovery_codes(clinician)[0]
+    code = enrolled_device(clinician).recovery_codes[0]
     client = Client()
     post_sign_in(client, clinician.email)
     response = client.post(reverse("portal:mfa_verify"), {"token": code.upper(), "next": "/patients/"})
     assert response.url == "/patients/"
     assert AuditEvent.objects.filter(action=AuditAction.MFA_RECOVERY_USED, user=clinician).count() == 1
-    assert code not in recovery_codes(clinician)
-    assert len(recovery_codes(clinician)) == 9
+    assert codes_left(clinician) == 9
 
     again = Client()
     post_sign_in(again, clinician.email)
@@ -163,13 +171,14 @@ def test_replacing_the_app_needs_the_current_second_step(clinician):
 
 
 def test_regenerated_recovery_codes_replace_the_old_ones(clinician):
-    enrolled_device(clinician)
-    old = recovery_codes(clinician)
+    old = enrolled_device(clinician).recovery_codes
     client = signed_in_client(clinician)
     response = client.post(reverse("portal:mfa_recovery_codes"))
     new = response.context["codes"]
-    assert set(new) == set(recovery_codes(clinician))
+    assert codes_left(clinician) == 10
     assert not set(old) & set(new)
+    assert not works(clinician, old[0])  # every earlier code stops working
+    assert works(clinician, new[0])
     assert AuditEvent.objects.filter(action=AuditAction.MFA_ENROLLED, detail="recovery codes regenerated").exists()
 
 
@@ -207,7 +216,7 @@ def test_family_can_turn_it_off_with_their_password():
     response = client.post(reverse("portal:mfa_disable"), {"password": PASSWORD})
     assert response.url == reverse("portal:security")
     assert not TOTPDevice.objects.filter(user=user).exists()
-    assert recovery_codes(user) == []
+    assert codes_left(user) == 0 and not RecoveryCodeDevice.objects.filter(user=user).exists()
     assert AuditEvent.objects.filter(user=user, action=AuditAction.MFA_ENROLLED, detail="disabled").exists()
     assert client.get(reverse("patients:family_home")).status_code == 302  # on to the child, not to MFA
     assert not client.get(reverse("patients:family_home")).url.startswith("/accounts/mfa/")
@@ -246,3 +255,38 @@ def test_security_page_queries_do_not_grow_with_history(django_assert_max_num_qu
     with django_assert_max_num_queries(12):
         response = client.get(reverse("portal:security"))
     assert len(response.context["events"]) == 20
+
+
+# --- Recovery codes stored hashed (issue 13, point 6) -------------------------------------------------
+
+
+def test_recovery_codes_are_stored_hashed_never_in_plain_text(clinician):
+    from django.db import connection
+
+    codes = enrolled_device(clinician).recovery_codes
+    device = RecoveryCodeDevice.objects.get(user=clinician)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.code_hash, d.salt FROM accounts_recoverycode c "
+            "JOIN accounts_recoverycodedevice d ON d.id = c.device_id WHERE d.user_id = %s",
+            [clinician.pk],
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == 10
+    stored = " ".join(" ".join(row) for row in rows)
+    assert not any(code in stored for code in codes)
+    assert {row[0] for row in rows} == {device.hash_code(code) for code in codes}
+    assert not StaticDevice.objects.filter(user=clinician).exists()  # nothing left in django-otp's plain table
+
+
+def test_a_recovery_code_is_single_use_at_the_device(clinician):
+    code = enrolled_device(clinician).recovery_codes[3]
+    assert works(clinician, f" {code[:4].upper()}-{code[4:]} ")  # typed with a dash and in capitals
+    assert not works(clinician, code)
+    assert codes_left(clinician) == 9
+
+
+def test_the_security_page_counts_codes_but_never_shows_them(clinician):
+    codes = enrolled_device(clinician).recovery_codes
+    page = signed_in_client(clinician).get(reverse("portal:security")).content.decode()
+    assert not any(code in page for code in codes)

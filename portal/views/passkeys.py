@@ -1,0 +1,48 @@
+"""Passkeys (WebAuthn, django-otp-webauthn): add and remove on the Security page, use at the second step.
+
+The library's ceremony views are used as they are, with our account events added (so adding a
+passkey and signing in with one are audited like the authenticator app) and a fresh session id
+after the second step, as after a code. Its script is served as a static file and its
+configuration travels in a JSON data block, so the strict CSP holds (no inline script or style).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_otp_webauthn import views as webauthn
+from django_otp_webauthn.models import WebAuthnCredential
+
+from portal.accounts.events import AccountEvent, announce
+from portal.accounts.sign_in import SESSION_MFA_FAILURES
+
+
+class CompleteRegistration(webauthn.CompleteCredentialRegistrationView):
+    def post(self, *args, **kwargs):
+        response = super().post(*args, **kwargs)
+        device = WebAuthnCredential.objects.filter(user=self.request.user).order_by("-pk").first()
+        announce(self.request.user, AccountEvent.MFA_ENROLLED, obj=device, detail="passkey added")
+        return response
+
+
+class CompleteAuthentication(webauthn.CompleteCredentialAuthenticationView):
+    def complete_auth(self, device):
+        super().complete_auth(device)
+        announce(device.user, AccountEvent.MFA_VERIFIED, obj=device, detail="passkey")
+        self.request.session.pop(SESSION_MFA_FAILURES, None)
+        self.request.session.cycle_key()  # a new session id once fully signed in
+
+
+@never_cache
+@require_POST
+@login_required
+def remove_passkey(request, passkey_id: int):
+    passkey = get_object_or_404(WebAuthnCredential, pk=passkey_id, user=request.user)
+    passkey.delete()
+    announce(request.user, AccountEvent.MFA_ENROLLED, detail="passkey removed")
+    messages.success(request, _("The passkey has been removed."))
+    return redirect("portal:security")

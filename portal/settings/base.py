@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "portal.care",
     "patients.late_effects",
     "patients.reminders",
+    "patients.fhir",
     "education",
     "portal",
 ]

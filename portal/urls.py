@@ -64,6 +64,7 @@ urlpatterns = [
     # Signed-in users only (SPECTACULAR_SETTINGS SERVE_PERMISSIONS); the docs page sends a browser to sign in.
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("api/", include("portal.api.urls")),
+    path("", include("patients.fhir.urls")),
     path("", include("patients.urls")),
     path("", include("education.urls")),
 ]

@@ -65,6 +65,9 @@ class Drug(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
     drug_class = models.CharField(max_length=16, choices=DrugClass.choices)
+    atc_code = models.CharField(
+        max_length=8, blank=True, help_text=_("WHO ATC code, used in FHIR passports (MedicationAdministration).")
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

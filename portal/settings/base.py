@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "portal.care",
     "patients.late_effects",
     "patients.reminders",
+    "patients.fhir",
     "education",
     "portal",
 ]

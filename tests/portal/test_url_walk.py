@@ -202,6 +202,8 @@ ADMIN_MODELS = (
     "patients.predispositionsyndrome",
     "patients.drug",
     "patients.exposureruleset",
+    "patients.cedformula",
+    "patients.doselimit",
     "patients.riskschemeconfig",
     "patients.diagnosis",
     "patients.riskassessment",

@@ -9,12 +9,12 @@ from __future__ import annotations
 from education import selectors
 from patients import care_moments
 from portal.accounts.models import Role
-from portal.care.access import care_team_patients
+from portal.care.access import decide
 
 
 def record_panel(user, patient) -> dict:
     """The clinician record's panel: the family's open questions, and sending a page."""
-    on_team = user.role == Role.CLINICIAN and care_team_patients(user).filter(pk=patient.pk).exists()
+    on_team = user.role == Role.CLINICIAN and decide(user, patient).on_care_team  # the request's one decision
     return {"patient": patient, "questions": selectors.open_questions_for_record(user, patient), "can_send": on_team}
 
 

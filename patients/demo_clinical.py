@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 
 from education import services as education
@@ -39,7 +38,7 @@ from patients.clinical import services as clinical
 from patients.late_effects import services as late_effects
 from patients.late_effects.engine import add_months
 from patients.late_effects.models import CarePlan
-from patients.models import Diagnosis, GeneticMarker, ManualTreatmentSummary, Patient, RiskAssessment
+from patients.models import Diagnosis, GeneticMarker, ManualTreatmentSummary, Patient
 from patients.units import mosteller_bsa
 from portal.accounts.models import User
 from portal.services import demo_data
@@ -335,7 +334,9 @@ def _capped(detail: dict) -> dict:
 
 
 def _confirm_risk(user, patient: Patient) -> None:
-    latest = RiskAssessment.objects.filter(patient=patient).order_by("-created_at", "-id").first()
+    # The record is written in one recompute_once() block: assess now (idempotent, so the block's
+    # closing recomputation finds the same inputs and adds no second assessment).
+    latest = clinical.reassess_risk(user, patient)
     if latest is not None and not latest.provisional and not latest.decision:
         clinical.decide_risk(user, patient, latest.pk, decision="confirmed")
 
@@ -497,7 +498,7 @@ def seed_clinical(result: demo_data.DemoResult, options: dict, stdout) -> None:
         if _has_record(child):
             continue
         rng = random.Random(f"{seed}:clinical:{child.mrn}")
-        with transaction.atomic():
+        with clinical.recompute_once():  # each child's risk and exposures computed once
             if role == "family":
                 on_therapy_record(clinician, child, rng, today, FAMILY_CHILD_DAYS_SINCE_DIAGNOSIS, family_child=True)
             elif role == "manual":

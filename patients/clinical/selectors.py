@@ -2,14 +2,19 @@
 
 Every function takes a child already resolved by get_patient_or_404 (which audited the page view)
 and narrows entries with visible_entries(); list reads are recorded once per list, not per row.
-Query counts do not grow with the number of entries: details come by select_related/prefetch.
+Page data does not grow with a child's history: the record reads the latest entries and aggregates
+computed in SQL (ClinicalRecord), the timelines are keyset-paged (TimelinePage), newest first.
+`timeline()` and `family_timeline()` return every visible entry, for exports and checks, not pages.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from patients.clinical.exposure_store import load_exposure_summary
@@ -25,7 +30,7 @@ from patients.models import (
     TreatmentPlan,
 )
 from patients.models.risk import Decision
-from portal.care.access import record_patient_event, visible_entries
+from portal.care.access import record_patient_event, record_patient_events, visible_entries
 from portal.care.models import AuditAction
 
 
@@ -98,8 +103,110 @@ def current_phase(phases: list[TreatmentPhase], today=None) -> TreatmentPhase | 
     return max(running, key=lambda p: (p.actual_start, p.pk)) if running else None
 
 
+# --- keyset pages of the timeline -------------------------------------------------------------------
+
+
+def encode_cursor(entry: TimelineEntry) -> str:
+    """A page boundary: the entry's date and id ("2024-03-01.1234"), safe in a query string."""
+    return f"{entry.occurred_on.isoformat()}.{entry.pk}"
+
+
+def decode_cursor(value: str | None) -> tuple[date, int] | None:
+    """The (occurred_on, id) of a cursor, or None for a missing or malformed one (the first page)."""
+    if not value:
+        return None
+    day, _, pk = str(value).partition(".")
+    try:
+        return date.fromisoformat(day), int(pk)
+    except ValueError:
+        return None
+
+
+@dataclass
+class TimelinePage:
+    """One page of a timeline, newest first.
+
+    `entries` are TimelineEntry rows with their kind's detail joined in; `older` / `newer` are the
+    cursors for the neighbouring pages (None when there is none), passed back as ?before= / ?after=.
+    """
+
+    entries: list[TimelineEntry]
+    older: str | None
+    newer: str | None
+    size: int
+
+
+def page_size() -> int:
+    return int(getattr(settings, "TIMELINE_PAGE_SIZE", 50))
+
+
+def _keyset_page(qs: QuerySet, *, before: str | None, after: str | None, size: int) -> TimelinePage:
+    """Newest first by (occurred_on, id); one query whatever the history's length (index patient, date, id)."""
+    size = max(1, int(size))
+    newer_bound, older_bound = decode_cursor(after), decode_cursor(before)
+    if newer_bound is not None:  # the page just newer than `after`: read upwards, then show newest first
+        day, pk = newer_bound
+        rows = list(
+            qs.filter(Q(occurred_on__gt=day) | Q(occurred_on=day, id__gt=pk)).order_by("occurred_on", "id")[: size + 1]
+        )
+        more_newer = len(rows) > size
+        entries = rows[:size][::-1]
+        return TimelinePage(
+            entries=entries,
+            older=encode_cursor(entries[-1]) if entries else None,
+            newer=encode_cursor(entries[0]) if entries and more_newer else None,
+            size=size,
+        )
+    if older_bound is not None:
+        day, pk = older_bound
+        qs = qs.filter(Q(occurred_on__lt=day) | Q(occurred_on=day, id__lt=pk))
+    rows = list(qs.order_by("-occurred_on", "-id")[: size + 1])
+    entries = rows[:size]
+    return TimelinePage(
+        entries=entries,
+        older=encode_cursor(entries[-1]) if len(rows) > size else None,
+        newer=encode_cursor(entries[0]) if entries and older_bound is not None else None,
+        size=size,
+    )
+
+
+def timeline_page(
+    user,
+    patient: Patient,
+    *,
+    kind: str | None = None,
+    before: str | None = None,
+    after: str | None = None,
+    size: int | None = None,
+) -> TimelinePage:
+    """A page of the entries this user may see (families: released, confidential per the child's age)."""
+    qs = visible_entries(user, patient, entries_queryset())
+    if kind:
+        qs = qs.filter(kind=kind)
+    page = _keyset_page(qs, before=before, after=after, size=size or page_size())
+    record_patient_event(user, AuditAction.LIST, patient=patient, object_type="timelineentry")
+    return page
+
+
+def family_timeline_page(
+    user, patient: Patient, *, before: str | None = None, after: str | None = None, size: int | None = None
+) -> TimelinePage:
+    """The family's page of released entries, newest first, paged like the clinician's timeline."""
+    return timeline_page(user, patient, before=before, after=after, size=size)
+
+
+# --- the record page --------------------------------------------------------------------------------
+
+
 @dataclass
 class ClinicalRecord:
+    """Everything on the clinician's record page; its size does not depend on the length of the history.
+
+    `entries` are the latest `RECORD_LATEST_ENTRIES` entries (newest first); `entry_count` and
+    `counts_by_kind` ({kind: n}) are counted in SQL; `mrd` the latest MRD results (oldest first,
+    at most `RECORD_MRD_RESULTS`), `last_mrd` the newest, `mrd_count` how many there are.
+    """
+
     diagnosis: Diagnosis | None
     plan: TreatmentPlan | None
     phases: list[TreatmentPhase]
@@ -109,28 +216,76 @@ class ClinicalRecord:
     entries: list[TimelineEntry]
     exposures: ExposureRecord | None
     manual: ManualTreatmentSummary | None
+    entry_count: int = 0
+    counts_by_kind: dict[str, int] = field(default_factory=dict)
+    mrd: list[TimelineEntry] = field(default_factory=list)
+    mrd_count: int = 0
 
     @property
-    def mrd(self) -> list[TimelineEntry]:
-        """MRD results, oldest first (they are timeline entries; shown with the diagnosis too)."""
-        return sorted((e for e in self.entries if e.kind == EntryKind.MRD), key=lambda e: (e.occurred_on, e.pk))
+    def last_mrd(self) -> TimelineEntry | None:
+        return self.mrd[-1] if self.mrd else None
+
+    @property
+    def more_entries(self) -> bool:
+        return self.entry_count > len(self.entries)
 
 
-def clinical_record(user, patient: Patient) -> ClinicalRecord:
-    """Everything on the clinician's record page, in a fixed number of queries."""
+def _one_of(patient: Patient | None, name: str):
+    """A reverse one-to-one loaded by select_related, or None when the child has none."""
+    try:
+        return getattr(patient, name) if patient is not None else None
+    except ObjectDoesNotExist:
+        return None
+
+
+def _counts_by_kind(qs: QuerySet) -> dict[str, int]:
+    return {row["kind"]: row["n"] for row in qs.order_by().values("kind").annotate(n=Count("id"))}
+
+
+def clinical_record(user, patient: Patient, *, record_view: bool = False) -> ClinicalRecord:
+    """Everything on the clinician's record page, in a fixed number of queries.
+
+    The timeline read is recorded as one list row; with `record_view` the page view row is written
+    in the same INSERT (the page then resolves the child with patient_for_page(audit=False)).
+    """
     phases = phases_of(patient)
     risk = risk_history(patient)
     decided = [a for a in risk if a.decision]
+    visible = visible_entries(user, patient, TimelineEntry.objects.all())
+    latest = int(getattr(settings, "RECORD_LATEST_ENTRIES", 15))
+    entries = list(visible_entries(user, patient, entries_queryset()).order_by("-occurred_on", "-id")[:latest])
+    counts = _counts_by_kind(visible)
+    mrd_limit = int(getattr(settings, "RECORD_MRD_RESULTS", 20))
+    mrd = list(
+        visible_entries(user, patient, TimelineEntry.objects.select_related("mrd"))
+        .filter(kind=EntryKind.MRD)
+        .order_by("-occurred_on", "-id")[:mrd_limit]
+    )[::-1]
+    # The child's one-of records (diagnosis, plan, exposures, manual summary) in one query.
+    one_of = (
+        Patient.objects.filter(pk=patient.pk)
+        .select_related("diagnosis", "treatment_plan", "exposure_record", "manual_summary")
+        .prefetch_related("diagnosis__genetic_markers", "diagnosis__predisposition_syndromes")
+        .first()
+    )
+    events = [{"action": AuditAction.LIST, "object_type": "timelineentry"}]
+    if record_view:
+        events.insert(0, {"action": AuditAction.VIEW, "obj": patient})
+    record_patient_events(user, patient, events)
     return ClinicalRecord(
-        diagnosis=diagnosis_of(patient),
-        plan=TreatmentPlan.objects.filter(patient=patient).first(),
+        diagnosis=_one_of(one_of, "diagnosis"),
+        plan=_one_of(one_of, "treatment_plan"),
         phases=phases,
         current_phase=current_phase(phases),
         risk=risk,
         latest_decision=max(decided, key=lambda a: (a.decided_at, a.pk)) if decided else latest_confirmed_risk(patient),
-        entries=timeline(user, patient),
-        exposures=ExposureRecord.objects.filter(patient=patient).first(),
-        manual=ManualTreatmentSummary.objects.filter(patient=patient).first(),
+        entries=entries,
+        exposures=_one_of(one_of, "exposure_record"),
+        manual=_one_of(one_of, "manual_summary"),
+        entry_count=sum(counts.values()),
+        counts_by_kind=counts,
+        mrd=mrd,
+        mrd_count=counts.get(EntryKind.MRD, 0),
     )
 
 

@@ -2,17 +2,23 @@
 
 Callers (views, API, admin actions) resolve the child with portal.care.access.get_patient_or_404(edit=True);
 every function here checks again that the user may edit this child, so a new caller cannot skip it.
-After a change, the risk assessment and the exposure record are recomputed in the same transaction.
+After a change, the risk assessment and the exposure record are recomputed once per child and
+transaction (`_after_change`): a lone service call recomputes before its own transaction commits; calls
+inside a caller's transaction (bulk entry, an import, seeding) only mark the child, and the marked
+children are recomputed once when that transaction commits (one `transaction.on_commit` per
+transaction), so entering n entries costs n writes and one recomputation, not n.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -107,11 +113,91 @@ def refresh_all(user=None, patient_ids=None) -> int:
     return count
 
 
-def _after_change(user, patient: Patient, *, risk: bool = True, exposures: bool = True) -> None:
+def _recompute_now(user, patient: Patient, *, risk: bool, exposures: bool) -> None:
     if risk:
         reassess_risk(user, patient)
     if exposures:
         recompute_exposures(patient)
+
+
+def _caller_blocks() -> int:
+    """Atomic blocks open on the connection, leaving out the ones a test case holds open around a test."""
+    return sum(1 for block in connection.atomic_blocks if not getattr(block, "_from_testcase", False))
+
+
+class _Pending:
+    """The children changed in one transaction, waiting for its commit: {patient id: (user, risk, exposures)}."""
+
+    def __init__(self):
+        self.children: dict[int, tuple] = {}
+        self.done = False
+
+    def add(self, user, patient_id: int, risk: bool, exposures: bool) -> None:
+        _user, was_risk, was_exposures = self.children.get(patient_id, (user, False, False))
+        self.children[patient_id] = (user, was_risk or risk, was_exposures or exposures)
+
+    def flush(self) -> None:
+        self.done = True
+        children = {p.pk: p for p in Patient.objects.filter(pk__in=self.children)}
+        for pk, (user, risk, exposures) in self.children.items():
+            if pk in children:  # a child deleted in the same transaction needs nothing
+                with transaction.atomic():
+                    _recompute_now(user, children[pk], risk=risk, exposures=exposures)
+
+
+_batch: ContextVar[_Pending | None] = ContextVar("clinical_recompute_batch", default=None)
+
+
+@contextmanager
+def recompute_once():
+    """A transaction for many writes (an import, seeding, bulk entry): each changed child's risk and
+    exposures are recomputed once, at the end of the block and inside its transaction, so the
+    derived data commits with the changes. Nested uses join the outermost one.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    with transaction.atomic():
+        pending = _Pending()
+        token = _batch.set(pending)
+        try:
+            yield
+        finally:
+            _batch.reset(token)
+        pending.flush()
+
+
+def _pending_for_this_transaction() -> _Pending:
+    """The transaction's set of changed children; registered with on_commit the first time (dropped on rollback)."""
+    pending = getattr(connection, "_clinical_pending", None)
+    alive = (
+        pending is not None and not pending.done and any(f == pending.flush for _s, f, _r in connection.run_on_commit)
+    )
+    if not alive:
+        pending = _Pending()
+        connection._clinical_pending = pending
+        transaction.on_commit(pending.flush)
+    return pending
+
+
+def _after_change(user, patient: Patient, *, risk: bool = True, exposures: bool = True) -> None:
+    """Recompute what the change can move, once per child and transaction.
+
+    Called inside the service's own atomic block. Inside recompute_once(), mark the child for the end
+    of that block. When the service's block is the outermost one, recompute now (still inside it: the
+    change and its derived data commit together). Inside a caller's own transaction, mark the child;
+    the marked children are recomputed once, right after that transaction commits.
+    """
+    if not (risk or exposures):
+        return
+    batch = _batch.get()
+    if batch is not None:
+        batch.add(user, patient.pk, risk, exposures)
+        return
+    if _caller_blocks() <= 1:
+        _recompute_now(user, patient, risk=risk, exposures=exposures)
+        return
+    _pending_for_this_transaction().add(user, patient.pk, risk, exposures)
 
 
 # --- diagnosis -------------------------------------------------------------------------------------
@@ -580,5 +666,5 @@ def save_manual_summary(
     with transaction.atomic():
         _versioned_save(user, patient, manual, expected_version, [*changed, "updated_by"], created=created)
         record_patient_event(user, AuditAction.CREATE if created else AuditAction.UPDATE, patient=patient, obj=manual)
-        recompute_exposures(patient)
+        _after_change(user, patient, risk=False)
     return manual

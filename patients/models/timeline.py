@@ -148,7 +148,11 @@ class TimelineEntry(PatientEntry):
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
-        indexes = [models.Index(fields=["patient", "kind", "occurred_on"])]
+        indexes = [
+            models.Index(fields=["patient", "kind", "occurred_on"]),
+            # Keyset pages of the timeline, newest first (patients.clinical.selectors.timeline_page).
+            models.Index(fields=["patient", "-occurred_on", "-id"], name="timeline_page_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("occurred_on")),

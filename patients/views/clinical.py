@@ -153,8 +153,10 @@ def timeline(request, patient_id: int):
     kind = request.GET.get("kind", "")
     if kind and kind not in EntryKind.values:
         kind = ""
-    entries = selectors.timeline(request.user, patient, kind=kind or None)
-    context = {"patient": patient, "entries": entries, "kind": kind, "kinds": EntryKind.choices}
+    page = selectors.timeline_page(
+        request.user, patient, kind=kind or None, before=request.GET.get("before"), after=request.GET.get("after")
+    )
+    context = {"patient": patient, "page": page, "entries": page.entries, "kind": kind, "kinds": EntryKind.choices}
     return render(request, "patients/clinical/timeline.html", context)
 
 

@@ -35,9 +35,13 @@ def family_home(request):
 @login_required
 def family_child(request, patient_id: int):
     patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
+    page = clinical_selectors.family_timeline_page(
+        request.user, patient, before=request.GET.get("before"), after=request.GET.get("after")
+    )
     context = {
         "patient": patient,
-        "family_timeline": clinical_selectors.family_timeline(request.user, patient),
+        "timeline_page": page,
+        "family_timeline": page.entries,
         "education": panels.family_panel(request.user, patient, get_language()),
     }
     return render(request, "patients/family_child.html", context)

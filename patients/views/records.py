@@ -46,11 +46,12 @@ def patient_detail(request, patient_id: int):
         # Check first, so another child's id answers 404 rather than a redirect that confirms it.
         patient_for_page(request, patient_id, roles=FAMILY_PAGE, audit=False)
         return redirect("patients:family_child", patient_id=patient_id)
-    patient = patient_for_page(request, patient_id, roles=STAFF_PAGE)
+    # The page view and the timeline read are recorded by the selector in one INSERT.
+    patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, audit=False)
     context = {
         "patient": patient,
         "can_edit": can_edit_patient(request.user, patient),
-        "record": clinical_selectors.clinical_record(request.user, patient),
+        "record": clinical_selectors.clinical_record(request.user, patient, record_view=True),
         "kinds": EntryKind.choices,
         "education": panels.record_panel(request.user, patient),
     }

@@ -61,6 +61,7 @@ FAMILY_TEMPLATES = [
     "patients/templates/patients/reminder_settings.html",
     "patients/templates/patients/clinical/_family_timeline.html",
     "patients/templates/patients/clinical/_family_kind.html",
+    "patients/templates/patients/clinical/_pager.html",
     "patients/templates/patients/reminders/email.html",
     "patients/templates/patients/reminders/email.txt",
     # Education for families.

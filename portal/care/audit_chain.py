@@ -76,11 +76,16 @@ def digest(prev_hash: str, values: Sequence) -> str:
 def link(events: Iterable, *, table: str, using: str) -> None:
     """Set prev_hash and row_hash on unsaved events. Call inside the transaction that inserts them."""
     connection = connections[using]
+    table = connection.ops.quote_name(table)
+    last = f"SELECT row_hash FROM {table} ORDER BY id DESC LIMIT 1"  # noqa: S608 (a quoted model table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-        table = connection.ops.quote_name(table)
-        cursor.execute(f"SELECT row_hash FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608 (a quoted model table)
+            # One round trip: without parameters both statements go in one simple query, and the
+            # second takes its snapshot after the lock is granted, so it sees the latest committed row.
+            cursor.execute(f"SELECT pg_advisory_xact_lock({int(ADVISORY_LOCK_KEY)}); {last}")
+            cursor.nextset()
+        else:
+            cursor.execute(last)
         row = cursor.fetchone()
     prev = row[0] if row and row[0] else GENESIS
     for event in events:

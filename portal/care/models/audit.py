@@ -54,7 +54,7 @@ class AuditEventQuerySet(models.QuerySet):
         """One INSERT as before, with the batch's hash chain computed under the chain lock."""
         objs = list(objs)
         using = self._db or router.db_for_write(self.model)
-        with transaction.atomic(using=using):
+        with transaction.atomic(using=using, savepoint=False):
             audit_chain.link(objs, table=self.model._meta.db_table, using=using)
             return super().bulk_create(objs, *args, **kwargs)
 
@@ -105,7 +105,7 @@ class AuditEvent(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise PermissionError("The audit trail is append-only.")
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
+        with transaction.atomic(using=using, savepoint=False):
             audit_chain.link([self], table=self._meta.db_table, using=using)
             super().save(*args, **kwargs)
 

@@ -3,16 +3,27 @@
 Texts say only that a follow-up is coming (or overdue), its date, and to sign in; the email adds
 an .ics so the date lands in a calendar, with the neutral title "Follow-up appointment".
 
-`send_batch(reminders)` hands a batch to its channels and answers, per reminder, None (delivered)
-or the exception that channel raised. Each template is rendered once per language and kind
+`send_batch(reminders)` hands a batch to its channels and answers, per reminder, `Delivered` (with
+the mail server's answer and the Message-ID for an email) or the exception that channel raised.
+Each template is rendered once per language and kind
 (upcoming or overdue) with placeholders for the date and the link, which are then filled in per
 message (HTML-escaped in the HTML part); all emails of a batch go through one mail connection, and
 the portal notifications of a batch are one INSERT.
+
+Every email carries a Message-ID derived from its reminder row alone (`message_id()`): a message
+sent again after a crash between the server's "250 accepted" and the delivery COMMIT has the same
+Message-ID as the first copy, so the receiving side (and our SMTP test server) can recognise it.
+A dropped connection is reopened for the rest of the batch.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
+import smtplib
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -114,6 +125,51 @@ def _fill(template: str, day: str, url: str) -> str:
     return template.replace(DATE_MARK, day).replace(URL_MARK, url)
 
 
+def message_id(reminder: Reminder) -> str:
+    """<reminder-{id}-{hash}@{site host}>: the same for every attempt at this row, and names no health detail.
+
+    The hash (HMAC with SECRET_KEY over the row's unique key) keeps ids of different databases
+    (a restored copy, staging) apart without exposing the kind or date to the receiving side.
+    """
+    r = reminder
+    key = f"{r.pk}:{r.item_id}:{r.recipient_id}:{r.channel}:{r.kind}:{r.due_date}"
+    digest = hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()[:16]
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<reminder-{reminder.pk}-{digest}@{host}>"
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A channel took the message: the server's answer (code and first line) and the email's Message-ID."""
+
+    reply: str = ""
+    message_id: str = ""
+
+
+def reply_line(code: int, text: bytes | str) -> str:
+    """'250 2.0.0 Ok: queued as X': the code and the first line of the answer, at most 200 characters."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    first = (text or "").splitlines()[0] if text else ""
+    return f"{code} {first}".strip()[:200]
+
+
+def failure_reply(exc: Exception) -> str:
+    """The SMTP code and first line of a refusal, when the exception carries one (never message content)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code, text = next(iter(exc.recipients.values()))
+        return reply_line(code, text)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return reply_line(exc.smtp_code, exc.smtp_error)
+    return ""
+
+
+def is_permanent(exc: Exception) -> bool:
+    """A 5xx refusal: sending the same message again will not help."""
+    reply = failure_reply(exc)
+    return reply[:1] == "5"
+
+
 def email_message(renderer: Renderer, reminder: Reminder, connection=None) -> EmailMultiAlternatives:
     r, day, url = renderer.parts(reminder)
     ics = build_calendar(
@@ -126,35 +182,84 @@ def email_message(renderer: Renderer, reminder: Reminder, connection=None) -> Em
         settings.DEFAULT_FROM_EMAIL,
         [reminder.recipient.email],
         connection=connection,
+        headers={"Message-ID": message_id(reminder)},
     )
     message.attach_alternative(r.html.replace(DATE_MARK, escape(day)).replace(URL_MARK, escape(url)), "text/html")
     message.attach("follow-up.ics", ics, "text/calendar")
     return message
 
 
-def send_emails(reminders: list[Reminder], renderer: Renderer) -> dict[int, Exception | None]:
-    """One connection for the batch; each message sent on its own so a failure is that message's."""
-    outcome: dict[int, Exception | None] = {}
+class _ReplyRecorder:
+    """Keeps the server's answer to DATA on an SMTP connection (smtplib.sendmail drops it)."""
+
+    def __init__(self):
+        self.last = ""
+
+    def attach(self, connection) -> None:
+        smtp = getattr(connection, "connection", None)
+        if not isinstance(smtp, smtplib.SMTP) or getattr(smtp, "_reminder_recorder", None) is self:
+            return
+        data = smtp.data
+
+        def recording_data(msg):
+            code, text = data(msg)
+            self.last = reply_line(code, text)
+            return code, text
+
+        smtp.data = recording_data
+        smtp._reminder_recorder = self
+
+
+def send_emails(reminders: list[Reminder], renderer: Renderer, before_each=None) -> dict[int, Exception | Delivered]:
+    """One connection for the batch; each message sent on its own so a failure is that message's.
+
+    A dropped connection (server gone, timeout) fails that message and is reopened for the next.
+    `before_each()` runs before every message; if it raises (the delivery's database transaction
+    is gone, so nothing sent now could be recorded), the rest of the batch is not sent.
+    """
+    outcome: dict[int, Exception | Delivered] = {}
     if not reminders:
         return outcome
     connection = get_connection(fail_silently=False)
+    recorder = _ReplyRecorder()
     try:
         connection.open()
     except Exception as exc:  # the mail server is down: every email of the batch failed
         return dict.fromkeys((r.pk for r in reminders), exc)
     try:
-        for reminder in reminders:
+        for n, reminder in enumerate(reminders):
+            if before_each is not None:
+                try:
+                    before_each()
+                except Exception as exc:
+                    outcome.update(dict.fromkeys((r.pk for r in reminders[n:]), exc))
+                    break
             try:
-                connection.send_messages([email_message(renderer, reminder, connection)])
-                outcome[reminder.pk] = None
+                if getattr(connection, "connection", True) is None:  # dropped by the previous message
+                    connection.open()
+                recorder.attach(connection)
+                recorder.last = ""
+                message = email_message(renderer, reminder, connection)
+                connection.send_messages([message])
+                outcome[reminder.pk] = Delivered(reply=recorder.last, message_id=message.extra_headers["Message-ID"])
             except Exception as exc:
                 outcome[reminder.pk] = exc
+                if not failure_reply(exc):  # no SMTP answer: the connection itself broke
+                    _drop(connection)
     finally:
         connection.close()
     return outcome
 
 
-def send_portal(reminders: list[Reminder], renderer: Renderer) -> dict[int, Exception | None]:
+def _drop(connection) -> None:
+    """Forget a broken SMTP connection so the next message opens a new one."""
+    with contextlib.suppress(Exception):  # already broken; close() is best effort
+        connection.close()
+    if hasattr(connection, "connection"):
+        connection.connection = None
+
+
+def send_portal(reminders: list[Reminder], renderer: Renderer) -> dict[int, Exception | Delivered]:
     """The batch's notifications in one INSERT (in the delivery transaction: exactly once)."""
     notes = []
     for reminder in reminders:
@@ -174,17 +279,17 @@ def send_portal(reminders: list[Reminder], renderer: Renderer) -> dict[int, Exce
             Notification.objects.bulk_create(notes)
     except Exception as exc:
         return dict.fromkeys((r.pk for r in reminders), exc)
-    return dict.fromkeys((r.pk for r in reminders), None)
+    return dict.fromkeys((r.pk for r in reminders), Delivered())
 
 
-def send_sms(reminders: list[Reminder], renderer: Renderer) -> dict[int, Exception | None]:
+def send_sms(reminders: list[Reminder], renderer: Renderer) -> dict[int, Exception | Delivered]:
     backend = get_sms_backend()
-    outcome: dict[int, Exception | None] = {}
+    outcome: dict[int, Exception | Delivered] = {}
     for reminder in reminders:
         r, day, _url = renderer.parts(reminder)
         try:
             backend.send(reminder.recipient.phone, f"{r.headline} {_fill(r.line, day, '')} {settings.SITE_URL}")
-            outcome[reminder.pk] = None
+            outcome[reminder.pk] = Delivered()
         except Exception as exc:
             outcome[reminder.pk] = exc
     return outcome
@@ -193,9 +298,13 @@ def send_sms(reminders: list[Reminder], renderer: Renderer) -> dict[int, Excepti
 SENDERS = {Channel.EMAIL: send_emails, Channel.PORTAL: send_portal, Channel.SMS: send_sms}
 
 
-def send_batch(reminders: list[Reminder]) -> dict[int, Exception | None]:
+def send_batch(reminders: list[Reminder], before_each_email=None) -> dict[int, Exception | Delivered]:
     renderer = Renderer()
-    outcome: dict[int, Exception | None] = {}
+    outcome: dict[int, Exception | Delivered] = {}
     for channel, sender in SENDERS.items():
-        outcome.update(sender([r for r in reminders if r.channel == channel], renderer))
+        batch = [r for r in reminders if r.channel == channel]
+        if channel == Channel.EMAIL:
+            outcome.update(sender(batch, renderer, before_each_email))
+        else:
+            outcome.update(sender(batch, renderer))
     return outcome

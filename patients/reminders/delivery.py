@@ -12,7 +12,9 @@ The window: a worker killed after a channel accepted some messages of a chunk an
 COMMIT rolls the whole chunk back; the task is redelivered (acks_late, reject_on_worker_lost) and
 those messages go out again. At most REMINDER_DELIVERY_CHUNK emails or texts per killed worker
 (portal notifications are rows in the same transaction: never twice). Committed rows are never
-sent again, and nothing committed is lost.
+sent again, and nothing committed is lost. A second copy carries the first one's Message-ID
+(channels.message_id), and each DeliveryLog row records that id and the server's answer.
+A 5xx refusal is final (dead at once); a 4xx or a dropped connection is retried with backoff.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import os
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -85,6 +87,14 @@ def _still_wanted(reminders: list[Reminder], now: datetime) -> set[int]:
     return wanted
 
 
+def _transaction_alive() -> None:
+    """One round trip before each email: a chunk whose transaction is gone (database restarted,
+    connection cut) stops sending, since nothing it sends now could be recorded. This narrows the
+    window of a lost COMMIT from the whole chunk to the messages sent before the loss."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
 def _deliver_chunk(ids: list[int]) -> dict[int, str]:
     now = timezone.now()
     outcome = dict.fromkeys(ids, "busy")  # unless claimed below: another worker holds it (or it is gone)
@@ -103,20 +113,21 @@ def _deliver_chunk(ids: list[int]) -> dict[int, str]:
                 outcome[reminder.pk] = reminder.status
         wanted = _still_wanted(todo, now)
         skipped = [r.pk for r in todo if r.pk not in wanted]
-        results = channels.send_batch([r for r in todo if r.pk in wanted])
+        results = channels.send_batch([r for r in todo if r.pk in wanted], before_each_email=_transaction_alive)
         sent_at = timezone.now()
         sent, failed = [], []
         for reminder in todo:
             if reminder.pk not in wanted:
                 continue
-            error = results[reminder.pk]
-            if error is None:
-                sent.append(reminder)
+            result = results[reminder.pk]
+            if isinstance(result, channels.Delivered):
+                sent.append((reminder, result))
                 continue
             reminder.attempts += 1
-            reminder.last_error = type(error).__name__[:300]  # never the message content
-            if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-                reminder.status = ReminderStatus.DEAD
+            # The exception's name and the server's code and first line; never the message content.
+            reminder.last_error = f"{type(result).__name__} {channels.failure_reply(result)}".strip()[:300]
+            if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS or channels.is_permanent(result):
+                reminder.status = ReminderStatus.DEAD  # a 5xx refusal: the same message would be refused again
             else:
                 reminder.status = ReminderStatus.FAILED
                 reminder.not_before = now + timedelta(seconds=backoff_seconds(reminder.attempts))
@@ -128,16 +139,24 @@ def _deliver_chunk(ids: list[int]) -> dict[int, str]:
             Reminder.objects.filter(pk__in=skipped).update(status=ReminderStatus.SKIPPED)
         if sent:
             log = {"sent_at": sent_at, "worker_pid": os.getpid()}
-            Reminder.objects.filter(pk__in=[r.pk for r in sent]).update(
+            Reminder.objects.filter(pk__in=[r.pk for r, _ in sent]).update(
                 status=ReminderStatus.SENT, attempts=F("attempts") + 1, sent_at=sent_at, last_error=""
             )
             DeliveryLog.objects.bulk_create(
-                DeliveryLog(reminder=r, recipient_id=r.recipient_id, channel=r.channel, kind=r.kind, **log)
-                for r in sent
+                DeliveryLog(
+                    reminder=r,
+                    recipient_id=r.recipient_id,
+                    channel=r.channel,
+                    kind=r.kind,
+                    message_id=d.message_id,
+                    smtp_reply=d.reply,
+                    **log,
+                )
+                for r, d in sent
             )
         if failed:
             Reminder.objects.bulk_update(failed, ["status", "attempts", "last_error", "not_before", "enqueue_at"])
     outcome.update(dict.fromkeys(skipped, "skipped"))
-    outcome.update(dict.fromkeys((r.pk for r in sent), "sent"))
+    outcome.update(dict.fromkeys((r.pk for r, _ in sent), "sent"))
     outcome.update({r.pk: str(r.status) for r in failed})
     return outcome

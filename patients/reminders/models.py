@@ -113,6 +113,17 @@ class DeliveryLog(models.Model):
     kind = models.CharField(max_length=20)
     sent_at = models.DateTimeField(default=timezone.now)
     worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    message_id = models.CharField(
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text=_("The email's Message-ID: the same for every attempt at this reminder (see docs/reminders.md)."),
+    )
+    smtp_reply = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("The mail server's answer to the message: code and first line (e.g. its queue id)."),
+    )
 
     class Meta:
         ordering = ["-sent_at"]

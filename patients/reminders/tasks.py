@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,15 @@ def deliver_reminders(self, reminder_ids: list[int]) -> dict:
 
     outcomes: dict[str, int] = {}
     failed = []
-    for reminder_id, outcome in services.deliver_batch(reminder_ids).items():
+    try:
+        delivered = services.deliver_batch(reminder_ids)
+    except (OperationalError, InterfaceError) as exc:
+        # The database went away mid-chunk (restart, failover): that chunk rolled back, its rows are
+        # still pending. Drop the broken connection and try the same ids again shortly.
+        close_old_connections()
+        logger.warning("reminder delivery: database error (%s), retrying", type(exc).__name__)
+        raise self.retry(countdown=services.backoff_seconds(self.request.retries + 1)) from exc
+    for reminder_id, outcome in delivered.items():
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         if outcome == "failed":
             failed.append(reminder_id)

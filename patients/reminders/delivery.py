@@ -24,7 +24,7 @@ import os
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -87,14 +87,6 @@ def _still_wanted(reminders: list[Reminder], now: datetime) -> set[int]:
     return wanted
 
 
-def _transaction_alive() -> None:
-    """One round trip before each email: a chunk whose transaction is gone (database restarted,
-    connection cut) stops sending, since nothing it sends now could be recorded. This narrows the
-    window of a lost COMMIT from the whole chunk to the messages sent before the loss."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-
-
 def _deliver_chunk(ids: list[int]) -> dict[int, str]:
     now = timezone.now()
     outcome = dict.fromkeys(ids, "busy")  # unless claimed below: another worker holds it (or it is gone)
@@ -113,7 +105,7 @@ def _deliver_chunk(ids: list[int]) -> dict[int, str]:
                 outcome[reminder.pk] = reminder.status
         wanted = _still_wanted(todo, now)
         skipped = [r.pk for r in todo if r.pk not in wanted]
-        results = channels.send_batch([r for r in todo if r.pk in wanted], before_each_email=_transaction_alive)
+        results = channels.send_batch([r for r in todo if r.pk in wanted])
         sent_at = timezone.now()
         sent, failed = [], []
         for reminder in todo:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reminders', '0002_enqueue_at'),
+        ('reminders', '0003_calendar_feed_token_hashed'),
     ]
 
     operations = [

@@ -194,6 +194,8 @@ ADMIN_MODELS = (
     "patients.predispositionsyndrome",
     "patients.drug",
     "patients.exposureruleset",
+    "patients.cedformula",
+    "patients.doselimit",
     "patients.riskschemeconfig",
     "patients.diagnosis",
     "patients.riskassessment",

@@ -2,6 +2,8 @@
 (review by someone else, dates, history) live in education/services.py and the editors' workspace."""
 
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from education.models import (
     CuratedQuestion,
@@ -35,10 +37,25 @@ class PageRevisionInline(admin.TabularInline):
         return False
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    """Published pages whose next review date has passed (linked from the admin home's attention panel)."""
+
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Overdue for review"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.filter(status="published", next_review_due__lt=timezone.localdate())
+        return queryset
+
+
 @admin.register(Page)
 class PageAdmin(admin.ModelAdmin):
     list_display = ["title", "language", "audience", "status", "reviewed_on", "next_review_due", "publish_at"]
-    list_filter = ["status", "language", "audience", "topics"]
+    list_filter = ["status", ReviewFilter, "language", "audience", "topics"]
     search_fields = ["title", "slug", "translation_key"]
     readonly_fields = [
         "status",

@@ -180,6 +180,10 @@ class PageWorkingCopy(models.Model):
     started_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("page working copy")
+        verbose_name_plural = _("page working copies")
+
     def __str__(self) -> str:
         return f"working copy of page {self.page_id}"
 

@@ -17,9 +17,10 @@ from django.contrib.admin.sites import NotRegistered
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -27,6 +28,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential, WebAuthnUserHandle
 
+from portal import admin_attention
 from portal.accounts import services as accounts
 from portal.accounts.models import RecoveryCodeDevice, Role, User
 from portal.admin_base import (
@@ -37,12 +39,16 @@ from portal.admin_base import (
     audited_autocomplete_view,
 )
 from portal.care import audit
+from portal.care import teams as care_teams
 from portal.care.break_glass import revoke_grants
 from portal.care.models import (
     AuditAction,
     AuditEvent,
     AuditPurpose,
     BreakGlassGrant,
+    CareTeam,
+    CareTeamChild,
+    CareTeamMember,
     CareTeamMembership,
     FamilyLink,
     Notification,
@@ -54,6 +60,9 @@ admin.site.site_title = _("ALL Care Portal admin")
 admin.site.index_title = _("Site administration")
 # Bound before admin.site.urls is built (admin modules load at app start, URLs later).
 admin.site.autocomplete_view = types.MethodType(audited_autocomplete_view, admin.site)
+# The admin home shows what needs attention (portal/admin_attention.py) above the usual app list.
+admin.site.index_template = "admin/portal_index.html"
+admin.site.index = types.MethodType(admin_attention.index_with_attention, admin.site)
 
 # django-otp's own device admins show TOTP secrets and recovery codes; MFA is managed from the
 # user page instead (devices listed there, "Reset two-step verification" action).
@@ -220,6 +229,86 @@ class CareTeamMembershipAdmin(RoleLimitedChoiceMessages, AuditedModelAdmin):
     list_select_related = ("patient", "clinician")
 
 
+class CareTeamMemberInline(RoleLimitedChoiceMessages, admin.TabularInline):
+    invalid_choice_messages = CLINICIAN_ONLY
+    model = CareTeamMember
+    extra = 0
+    autocomplete_fields = ("clinician",)
+    fields = ("clinician", "team_role", "joined_at")
+    readonly_fields = ("joined_at",)
+
+
+class CareTeamChildInline(admin.TabularInline):
+    model = CareTeamChild
+    extra = 0
+    autocomplete_fields = ("patient",)
+    fields = ("patient", "assigned_at")
+    readonly_fields = ("assigned_at",)
+
+
+@admin.register(CareTeam)
+class CareTeamAdmin(admin.ModelAdmin):
+    """Named teams: a clinician added here sees all the team's children at once; removed, loses them.
+
+    A child's own exception is set on the child (Patients → care team): an active membership adds one
+    clinician to one child; a membership with "active" unticked keeps that clinician off that child
+    whatever their teams. Every seat and assignment change writes one audit row (portal.care.teams).
+    """
+
+    list_display = ("name", "member_count", "child_count", "created_at")
+    search_fields = ("name",)
+    fields = ("name", "description", "created_at")
+    readonly_fields = ("created_at",)
+    inlines = [CareTeamMemberInline, CareTeamChildInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_members=Count("members", distinct=True), _children=Count("children", distinct=True))
+        )
+
+    @admin.display(description=_("members"), ordering="_members")
+    def member_count(self, obj):
+        return obj._members
+
+    @admin.display(description=_("children"), ordering="_children")
+    def child_count(self, obj):
+        return obj._children
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", 200) == 200:
+            # The children inline names each child: recorded like a change list of them.
+            children = [c.patient for c in CareTeamChild.objects.filter(team_id=object_id).select_related("patient")]
+            audit.record_many(request.user, AuditAction.LIST, children, purpose=AuditPurpose.ADMIN)
+        return response
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            request.user,
+            AuditAction.UPDATE if change else AuditAction.CREATE,
+            obj=obj,
+            purpose=AuditPurpose.ADMIN,
+            detail=",".join(form.changed_data)[:300] if form is not None else "",
+        )
+
+    def save_formset(self, request, form, formset, change):
+        """Seats and assignments go through portal.care.teams: one audit row per change."""
+        instances = formset.save(commit=False)
+        del instances  # new and changed objects are saved below, each with its audit row
+        by = request.user
+        is_members = formset.model is CareTeamMember
+        for obj in formset.deleted_objects:
+            (care_teams.leave_team if is_members else care_teams.unassign_child)(by, obj)
+        for obj in formset.new_objects:
+            care_teams.save_member(by, obj) if is_members else care_teams.save_assignment(by, obj)
+        for obj, fields in formset.changed_objects:
+            care_teams.save_member(by, obj, fields) if is_members else care_teams.save_assignment(by, obj)
+        formset.save_m2m()
+
+
 @admin.register(FamilyLink)
 class FamilyLinkAdmin(RoleLimitedChoiceMessages, AuditedModelAdmin):
     invalid_choice_messages = FAMILY_ONLY
@@ -233,12 +322,34 @@ class FamilyLinkAdmin(RoleLimitedChoiceMessages, AuditedModelAdmin):
 # --- Emergency access ------------------------------------------------------------------------
 
 
+class GrantStateFilter(admin.SimpleListFilter):
+    """Grants in force now (not revoked, not expired): linked from the admin home's attention panel."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("Active now")), ("ended", _("Ended"))]
+
+    def queryset(self, request, queryset):
+        in_force = Q(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        if self.value() == "active":
+            return queryset.filter(in_force)
+        if self.value() == "ended":
+            return queryset.exclude(in_force)
+        return queryset
+
+
 @admin.register(BreakGlassGrant)
 class BreakGlassGrantAdmin(AuditedModelAdmin):
     """Grants are evidence: read-only, except that an admin may end one early."""
 
     list_display = ("created_at", "clinician", "patient", "expires_at", "revoked_at", "active")
-    list_filter = (("created_at", admin.DateFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter))
+    list_filter = (
+        GrantStateFilter,
+        ("created_at", admin.DateFieldListFilter),
+        ("revoked_at", admin.EmptyFieldListFilter),
+    )
     search_fields = ("patient__mrn", "clinician__email")
     list_select_related = ("patient", "clinician")
     date_hierarchy = "created_at"

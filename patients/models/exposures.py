@@ -118,6 +118,10 @@ class ManualTreatmentSummary(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
     )
 
+    class Meta:
+        verbose_name = _("manual treatment summary")
+        verbose_name_plural = _("manual treatment summaries")
+
     def __str__(self):
         return f"Manual treatment summary of patient {self.patient_id}"
 

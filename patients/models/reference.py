@@ -152,6 +152,8 @@ class CedFactor(models.Model):
     factor = models.DecimalField(max_digits=7, decimal_places=3, validators=[MinValueValidator(0)])
 
     class Meta:
+        verbose_name = _("CED factor")
+        verbose_name_plural = _("CED factors")
         constraints = [models.UniqueConstraint(fields=["formula", "drug"], name="one_ced_factor_per_drug")]
 
     def __str__(self):

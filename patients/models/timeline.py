@@ -298,6 +298,8 @@ class MrdResult(EntryDetail):
 
     class Meta(EntryDetail.Meta):
         abstract = False
+        verbose_name = _("MRD result")
+        verbose_name_plural = _("MRD results")
         constraints = [
             models.CheckConstraint(
                 condition=Q(value_pct__isnull=False, negative_below_pct__isnull=True)

@@ -1,15 +1,19 @@
 """Family pages: the children a family account follows, in plain language."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import TruncDate
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from education import panels
 from patients import selectors
 from patients.clinical import selectors as clinical_selectors
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
 from portal.care.access import FAMILY_PAGE, patient_for_page
-from portal.care.models import AuditAction, AuditEvent
+from portal.care.models import AuditAction, AuditEvent, AuditPurpose
 
 SHOWN_TO_FAMILY = (
     AuditAction.VIEW,
@@ -47,18 +51,42 @@ def family_child(request, patient_id: int):
     return render(request, "patients/family_child.html", context)
 
 
+ACCESS_LOG_DAYS_PER_PAGE = 25
+
+
 @login_required
 def family_access_log(request, patient_id: int):
-    """Who from staff opened or changed my child's record, and when.
+    """Who from staff opened or changed my child's record, one row per person and day, newest first, paged.
 
     Denied probes are left out (nobody saw anything), and so are list rows (a name on a worklist
-    is not opening the record) and the family's own reads.
+    is not opening the record) and the family's own reads. Days are local days (settings.TIME_ZONE);
+    the grouping and counting is done by the database, so a page costs the same queries however
+    many rows there are.
     """
     patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
-    events = (
+    counts = {action: Count("pk", filter=Q(action=action)) for action in SHOWN_TO_FAMILY}
+    groups = (
         AuditEvent.objects.filter(patient=patient, user__isnull=False, action__in=SHOWN_TO_FAMILY)
         .exclude(user__role=Role.FAMILY)
-        .select_related("user")
-        .order_by("-at")[:200]
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values("user_id", "day")
+        .annotate(
+            first=Min("at"),
+            last=Max("at"),
+            emergency=Count("pk", filter=Q(purpose=AuditPurpose.BREAK_GLASS)),
+            **{f"n_{action}": count for action, count in counts.items()},
+        )
+        .order_by("-day", "-last", "user_id")
     )
-    return render(request, "patients/family_access_log.html", {"patient": patient, "events": events})
+    page = Paginator(groups, ACCESS_LOG_DAYS_PER_PAGE).get_page(request.GET.get("page"))
+    people = User.objects.in_bulk({row["user_id"] for row in page})
+    labels = dict(AuditAction.choices)
+    rows = [
+        {
+            **row,
+            "user": people.get(row["user_id"]),
+            "actions": [(labels[a], row[f"n_{a}"]) for a in SHOWN_TO_FAMILY if row[f"n_{a}"]],
+        }
+        for row in page
+    ]
+    return render(request, "patients/family_access_log.html", {"patient": patient, "rows": rows, "page": page})

@@ -3,7 +3,10 @@
 Every selector, view, API queryset and export asks this module. Rules (see shared/domain.md §5):
 
 * Clinicians see and edit the children on whose care team they actively are, and any child for
-  which they hold an unexpired break-the-glass grant (flagged as such in the audit trail).
+  which they hold an unexpired break-the-glass grant (flagged as such in the audit trail). A care
+  team is a per-child CareTeamMembership or a named CareTeam the child is assigned to; a per-child
+  membership with active=False is the child's own exception and overrides the teams (see
+  _care_team_exists()).
 * Site admins see every record, audited with purpose "admin".
 * Family members see a child through an active FamilyLink, narrowed by the child's age
   (settings PROXY_*): full access under PROXY_FULL_ACCESS_UNDER_AGE; from then until
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
@@ -40,7 +43,17 @@ from django.utils import timezone
 from patients.models import Patient, Visibility
 from portal.accounts.models import Role, User
 from portal.care import audit as audit_trail
-from portal.care.models import AuditAction, AuditEvent, AuditPurpose, BreakGlassGrant, CareTeamMembership, FamilyLink
+from portal.care.models import (
+    AuditAction,
+    AuditEvent,
+    AuditPurpose,
+    BreakGlassGrant,
+    CareTeam,
+    CareTeamChild,
+    CareTeamMember,
+    CareTeamMembership,
+    FamilyLink,
+)
 
 
 def years_before(day: date, years: int) -> date:
@@ -87,8 +100,17 @@ def family_members_of(patient: Patient | int, today: date | None = None) -> Quer
     return User.objects.filter(is_active=True, role=Role.FAMILY).filter(Exists(links.filter(user=OuterRef("pk"))))
 
 
-def _care_team_exists(user) -> Exists:
-    return Exists(CareTeamMembership.objects.filter(patient=OuterRef("pk"), clinician=user, active=True))
+def _care_team_exists(user) -> Q:
+    """On the child's care team: an active per-child membership, or a seat on a named team the child is
+    assigned to unless a per-child membership with active=False (the child's own exception) says no.
+
+    Subqueries only, so visible_patients() stays one query whatever the number of teams or children.
+    """
+    own = CareTeamMembership.objects.filter(patient=OuterRef("pk"), clinician=user)
+    via_team = CareTeamChild.objects.filter(
+        patient=OuterRef("pk"), team__in=CareTeamMember.objects.filter(clinician=user).values("team")
+    )
+    return Q(Exists(own.filter(active=True))) | (Q(Exists(via_team)) & ~Q(Exists(own.filter(active=False))))
 
 
 def _grant_exists(user) -> Exists:
@@ -154,7 +176,7 @@ def _forget_decisions(**kwargs) -> None:
         memo.clear()
 
 
-for _model in (CareTeamMembership, BreakGlassGrant, FamilyLink, Patient, User):
+for _model in (CareTeamMembership, CareTeam, CareTeamMember, CareTeamChild, BreakGlassGrant, FamilyLink, Patient, User):
     post_save.connect(_forget_decisions, sender=_model, dispatch_uid=f"access-forget-save-{_model.__name__}")
     post_delete.connect(_forget_decisions, sender=_model, dispatch_uid=f"access-forget-delete-{_model.__name__}")
 
@@ -170,7 +192,10 @@ def _decide(user, pk) -> tuple[AccessDecision, Patient | None]:
         allowed = active and patient is not None
         return AccessDecision(patient is not None, allowed, allowed, False, AuditPurpose.ADMIN), patient
     if authenticated and role == Role.CLINICIAN:
-        patient = patients.annotate(access_on_team=_care_team_exists(user), access_granted=_grant_exists(user)).first()
+        patient = patients.annotate(
+            access_on_team=ExpressionWrapper(_care_team_exists(user), output_field=BooleanField()),
+            access_granted=_grant_exists(user),
+        ).first()
         on_team = patient is not None and patient.access_on_team
         allowed = active and patient is not None and (on_team or patient.access_granted)
         purpose = AuditPurpose.NORMAL if on_team else AuditPurpose.BREAK_GLASS

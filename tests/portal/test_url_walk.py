@@ -193,6 +193,7 @@ ADMIN_MODELS = (
     "axes.accessfailurelog",
     "accounts.user",
     "care.careteammembership",
+    "care.careteam",
     "care.familylink",
     "care.breakglassgrant",
     "care.notification",

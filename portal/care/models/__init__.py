@@ -1,12 +1,16 @@
 from .audit import AuditAction, AuditEvent, AuditPurpose
 from .care import BreakGlassGrant, CareTeamMembership, FamilyLink
 from .notifications import Notification
+from .teams import CareTeam, CareTeamChild, CareTeamMember
 
 __all__ = [
     "AuditAction",
     "AuditEvent",
     "AuditPurpose",
     "BreakGlassGrant",
+    "CareTeam",
+    "CareTeamChild",
+    "CareTeamMember",
     "CareTeamMembership",
     "FamilyLink",
     "Notification",

@@ -2,9 +2,13 @@
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,7 +102,15 @@ def test_csv_export_streams_the_filtered_rows_and_is_itself_audited(
     assert "attachment" in response["Content-Disposition"]
     rows = _csv(response)
     header, body = rows[0], rows[1:]
-    assert header[:7] == ["id", "at", "user_email", "user_id", "patient_mrn", "patient_id", "action"]
+    assert header[:7] == [
+        "id",
+        f"at ({settings.TIME_ZONE})",
+        "user_email",
+        "user_id",
+        "patient_mrn",
+        "patient_id",
+        "action",
+    ]
     assert body and {r[4] for r in body} == {patient.mrn}
     export = AuditEvent.objects.get(action="export")
     assert (export.user, export.purpose) == (site_admin, "admin")
@@ -106,6 +118,17 @@ def test_csv_export_streams_the_filtered_rows_and_is_itself_audited(
 
     everything = _csv(admin_client_verified.get(url, {"action__exact": "login_failed"}))
     assert everything[1][2].startswith("'=")  # spreadsheet formula neutralised
+
+
+@override_settings(TIME_ZONE="America/Chicago")
+def test_csv_export_writes_local_times_and_names_the_zone(admin_client_verified, clinician, patient):
+    with time_machine.travel(datetime(2026, 7, 1, 3, 30, tzinfo=UTC), tick=False):
+        event = audit.record(clinician, "view", patient=patient)
+    rows = _csv(admin_client_verified.get(reverse("admin:care_auditevent_export"), {"q": patient.mrn}))
+    assert rows[0][1] == "at (America/Chicago)"
+    (row,) = [r for r in rows[1:] if r[0] == str(event.pk)]
+    # 03:30 UTC on 1 July is 22:30 the evening before in Chicago (CDT, UTC-5), offset written out.
+    assert row[1] == "2026-06-30T22:30:00-05:00"
 
 
 def test_export_link_keeps_the_current_filters(admin_client_verified):

@@ -330,9 +330,10 @@ def test_shared_page_notification_is_in_each_family_members_language(clinician, 
 #
 # Every family page is rendered in Spanish for a parent of a child with a full, released record,
 # and its visible text (and the text of aria-label, title, alt, placeholder and button values) is
-# searched for (1) any catalogue string that has no Spanish yet and (2) the English of any
+# searched for (1) any catalogue string that has no Spanish yet, (2) the English of any
 # catalogue string that has Spanish (English stored in the database or built outside the
-# reader's language, e.g. a notification). Citations stay in English and are left out.
+# reader's language, e.g. a notification) and (3) English words typed outside the catalogue.
+# Citations stay in English and are left out.
 
 PO_FILE = BASE / "locale" / "es" / "LC_MESSAGES" / "django.po"
 _PO_ENTRY = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) (\".*\")$")
@@ -380,6 +381,10 @@ def _pattern(msgid: str) -> re.Pattern | None:
 _MARKED_ENGLISH = re.compile(
     r"<(\w+)\b[^>]*\blang=\"en\"[^>]*>.*?</\1>|<option\b[^>]*value=\"en\"[^>]*>[^<]*</option>", re.S
 )
+
+
+# Words of English that Spanish text never uses (checked on text and labels, not on form values or URLs).
+_ENGLISH_WORDS = re.compile(r"\b(?:the|The|your|Your|you|You|with|this|This|and|are|has|have|was|please|Please)\b")
 
 
 def visible_text(html: str) -> str:
@@ -532,6 +537,10 @@ def test_no_english_on_any_family_page(full_spanish_record, english_patterns):
         for msgid, literal, pattern, has_spanish in english_patterns:
             if literal in text and pattern.search(text):
                 leaks.append(f"{url}: {msgid!r}" + ("" if has_spanish else " (no Spanish in django.po)"))
+        # (3) English typed straight into a template or view, outside the catalogue.
+        words = re.sub(r"\S*/\S*", " ", text)  # not in paths (/learn/for-you/)
+        for m in _ENGLISH_WORDS.finditer(words):
+            leaks.append(f"{url}: not translatable: …{words[max(0, m.start() - 40) : m.end() + 40]}…")
     assert not leaks, "English on a Spanish family page:\n" + "\n".join(sorted(set(leaks)))
 
 

@@ -174,7 +174,12 @@ def _notify_reviewers(page: Page, exclude: set[int]) -> None:
     link = reverse("education:editor_page", kwargs={"page_id": page.pk})
     Notification.objects.bulk_create(
         [
-            Notification(user=r, kind="education_review_request", title=_("A page is waiting for review"), link=link)
+            Notification(
+                user=r,
+                kind="education_review_request",
+                title=_in_language(r.preferred_language, gettext_noop("A page is waiting for review")),
+                link=link,
+            )
             for r in reviewers
         ]
     )
@@ -430,16 +435,27 @@ def notify_review_due(today: date | None = None) -> int:
             "user_id", flat=True
         )
     )
-    title = _("%(due)d education pages need review (%(overdue)d overdue)") % {"due": len(pages), "overdue": overdue}
+    counts = {"due": len(pages), "overdue": overdue}
     link = reverse("education:editor_dashboard") + "?filter=review"
     fresh = [u for u in editors if u.pk not in already]
+    # Each editor's own language: the notification and the email are stored / sent as text.
+    titles = {
+        u.pk: _in_language(
+            u.preferred_language, gettext_noop("%(due)d education pages need review (%(overdue)d overdue)")
+        )
+        % counts
+        for u in fresh
+    }
     Notification.objects.bulk_create(
-        [Notification(user=u, kind="education_review_due", title=title, link=link) for u in fresh]
+        [Notification(user=u, kind="education_review_due", title=titles[u.pk], link=link) for u in fresh]
     )
     for user in fresh:
         send_mail(
-            title,
-            _("Sign in to the portal to see which pages are due: %(url)s") % {"url": settings.SITE_URL + link},
+            titles[user.pk],
+            _in_language(
+                user.preferred_language, gettext_noop("Sign in to the portal to see which pages are due: %(url)s")
+            )
+            % {"url": settings.SITE_URL + link},
             None,
             [user.email],
             fail_silently=True,

@@ -77,14 +77,23 @@ def for_you(request, patient_id: int):
 
 @login_required
 def shared_page(request, share_id: int):
-    """Open a page the care team sent; only for someone who may see that child."""
+    """Open a page the care team sent, in the reader's language where translated; only for the child's viewers."""
     share = PageShare.objects.select_related("page", "patient").filter(pk=share_id).first()
     if share is None or not visible_patients(request.user).filter(pk=share.patient_id).exists():
         raise deny(request.user, object_type="pageshare", object_id=share_id)
     record_patient_event(request.user, AuditAction.VIEW, patient=share.patient, obj=share)
     if selectors.page_for_reader(request.user, share.page.language, share.page.slug) is None:
         raise Http404
-    return redirect("education:page", language=share.page.language, slug=share.page.slug)
+    # The reader's own language when the shared page has a live translation in it.
+    page = share.page
+    if page.language != _language():
+        page = (
+            selectors.readable_pages(request.user)
+            .filter(translation_key=page.translation_key, language=_language())
+            .only("language", "slug")
+            .first()
+        ) or page
+    return redirect("education:page", language=page.language, slug=page.slug)
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from patients.models import Patient
@@ -70,22 +70,28 @@ def open_break_glass(clinician, patient: Patient, reason: str) -> BreakGlassGran
         until = timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")
         Notification.objects.bulk_create(
             [
-                Notification(
-                    user_id=member.clinician_id,
-                    patient=patient,
-                    kind="break_glass",
-                    title=_("Emergency access to a patient on your team"),
-                    body=_(
-                        "%(who)s opened the record %(mrn)s outside the care team, with a stated reason, "
-                        "until %(until)s. The access is flagged in the audit trail."
-                    )
-                    % {"who": who, "mrn": patient.mrn, "until": until},
-                    link=link,
-                )
-                for member in team.only("clinician_id")
+                _team_notice(member.clinician, patient, who, until, link)
+                for member in team.select_related("clinician").only("clinician_id", "clinician__preferred_language")
             ]
         )
     return grant
+
+
+def _team_notice(member, patient: Patient, who: str, until: str, link: str) -> Notification:
+    """One care-team member's notification, in that member's language."""
+    with translation.override(member.preferred_language or settings.LANGUAGE_CODE):
+        return Notification(
+            user_id=member.pk,
+            patient=patient,
+            kind="break_glass",
+            title=_("Emergency access to a patient on your team"),
+            body=_(
+                "%(who)s opened the record %(mrn)s outside the care team, with a stated reason, "
+                "until %(until)s. The access is flagged in the audit trail."
+            )
+            % {"who": who, "mrn": patient.mrn, "until": until},
+            link=link,
+        )
 
 
 def revoke_grants(admin_user, grants) -> int:

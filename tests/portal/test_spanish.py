@@ -1,5 +1,7 @@
 """Spanish for families: pages after sign-in, the language switcher, reminder emails, and a
-completeness check so a new family-facing string without Spanish fails CI.
+completeness check so a new family-facing string without Spanish fails CI; every family page
+rendered in Spanish with a full record must show no English (test_no_english_on_any_family_page),
+and every library page has its Spanish version.
 
 FAMILY_TEMPLATES is the one list of templates a family member (or the patient) can see; add a
 template here when you add a family page.
@@ -93,6 +95,14 @@ FAMILY_PYTHON_MSGIDS = [
     "Use whole numbers separated by commas, e.g. 30, 7.",
     "Add a mobile number to your account first.",
     "Give both the start and the end of quiet hours.",
+    # The family access log's "What" column (AuditAction labels of patients.views.family.SHOWN_TO_FAMILY).
+    "Viewed",
+    "audit action\x04Created",
+    "Changed",
+    "Deleted",
+    "Exported",
+    "Printed",
+    "Broke the glass",
 ]
 
 _CALL = re.compile(r"\b(gettext|ngettext|pgettext|npgettext)\(")
@@ -315,3 +325,257 @@ def test_shared_page_notification_is_in_each_family_members_language(clinician, 
     education_services.share_page(clinician, patient, PageFactory())  # the clinician works in English
     assert Notification.objects.get(user=spanish).title == "Su equipo de atención le envió una página para leer"
     assert Notification.objects.get(user=english).title == "Your care team sent you a page to read"
+
+
+# --- No English on any family page -----------------------------------------------------------------
+#
+# Every family page is rendered in Spanish for a parent of a child with a full, released record,
+# and its visible text (and the text of aria-label, title, alt, placeholder and button values) is
+# searched for (1) any catalogue string that has no Spanish yet, (2) the English of any
+# catalogue string that has Spanish (English stored in the database or built outside the
+# reader's language, e.g. a notification) and (3) English words typed outside the catalogue.
+# Citations stay in English and are left out.
+
+PO_FILE = BASE / "locale" / "es" / "LC_MESSAGES" / "django.po"
+_PO_ENTRY = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) (\".*\")$")
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|%%")
+_TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S)
+_SHOWN_ATTR = re.compile(r"""\b(?:aria-label|title|alt|placeholder|value)="([^"]*)\"""")
+
+
+def po_entries(path: Path = PO_FILE) -> list[dict]:
+    """The catalogue's entries: msgid, msgstr (first form), fuzzy. Obsolete (#~) entries are skipped."""
+    entries, current, last = [], None, None
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if current and current.get("msgid"):
+                entries.append(current)
+            current, last = None, None
+            continue
+        if line.startswith("#~"):
+            continue
+        current = current if current is not None else {"fuzzy": False}
+        if line.startswith("#,") and "fuzzy" in line:
+            current["fuzzy"] = True
+        elif m := _PO_ENTRY.match(line):
+            last = m.group(1).replace("msgstr[0]", "msgstr")
+            current.setdefault(last, "")
+            current[last] += ast.literal_eval(m.group(2))
+        elif line.startswith('"') and last:
+            current[last] += ast.literal_eval(line)
+    return entries
+
+
+def _pattern(msgid: str) -> re.Pattern | None:
+    """The msgid as it would read on a page, placeholders matching anything; None if too bare to search."""
+    parts = [p.strip() for p in _PLACEHOLDER.split(msgid)]
+    if sum(len(p) for p in parts) < 4 or not re.search(r"[A-Za-z]{3}", msgid):
+        return None
+    body = r"\s*.{1,120}?\s*".join(r"\s+".join(map(re.escape, p.split())) for p in parts)
+    left = r"(?<![\w])" if msgid[0].isalnum() else ""
+    right = r"(?![\w])" if msgid.rstrip()[-1].isalnum() else ""
+    return re.compile(left + body + right)
+
+
+# English on purpose: "Read in English" links (lang="en"), and the languages' own names in
+# language menus (<option value="en">English</option>).
+_MARKED_ENGLISH = re.compile(
+    r"<(\w+)\b[^>]*\blang=\"en\"[^>]*>.*?</\1>|<option\b[^>]*value=\"en\"[^>]*>[^<]*</option>", re.S
+)
+
+
+# Words of English that Spanish text never uses (checked on text and labels, not on form values or URLs).
+_ENGLISH_WORDS = re.compile(r"\b(?:the|The|your|Your|you|You|with|this|This|and|are|has|have|was|please|Please)\b")
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees or hears, less the parts that are English on purpose."""
+    import html as html_lib
+
+    html = _MARKED_ENGLISH.sub(" ", html)
+    text = " ".join([_TAG.sub(" ", html), *_SHOWN_ATTR.findall(html)])
+    return re.sub(r"\s+", " ", html_lib.unescape(text)).replace("ALL Care Portal", " ")  # the brand
+
+
+@pytest.fixture(scope="module")
+def english_patterns() -> list[tuple[str, str, re.Pattern, bool]]:
+    """(msgid, longest literal part, pattern, has_spanish) for every catalogue string worth searching for."""
+    found = []
+    for entry in po_entries():
+        msgid, msgstr = entry["msgid"], entry.get("msgstr", "")
+        if "msgctxt" in entry or (msgstr and not entry["fuzzy"] and msgstr.strip() == msgid.strip()):
+            continue  # the same word in both languages (PDF, DXA...) or a context-specific one
+        if (pattern := _pattern(msgid)) is not None:
+            literal = max((p.strip() for p in _PLACEHOLDER.split(msgid)), key=len)
+            found.append((msgid, literal, pattern, bool(msgstr) and not entry["fuzzy"]))
+    return found
+
+
+def test_po_reader_sees_translated_untranslated_and_fuzzy():
+    entries = {e["msgid"]: e for e in po_entries()}
+    assert entries["Sign out"]["msgstr"] == "Cerrar sesión"
+    assert len(entries) > 900
+    assert _pattern("Who has looked at %(name)s's record").search("Who has looked at Lucía's record")
+    assert not _pattern("Viewed").search("Reviewed")
+    assert _pattern("OK") is None
+
+
+@pytest.fixture
+def full_spanish_record(db):
+    """A Spanish-speaking parent; a child with every entry kind released, a released care plan,
+    a question, a shared page, a reminder, and staff reads of every kind in the access log."""
+    from django.core.management import call_command
+
+    from education import services as education_services
+    from education.models import Page
+    from patients.models import TimelineEntry
+    from portal.care import audit, break_glass
+    from portal.care.models import AuditAction, Notification
+    from tests.factories import ClinicianFactory
+    from tests.patients.factories import populate_record
+
+    call_command("load_education_content")
+    child = PatientFactory(given_name="Lucía", family_name="Gómez", date_of_birth=date(2010, 3, 1))
+    clinician = CareTeamMembershipFactory(patient=child).clinician
+    parent = FamilyLinkFactory(patient=child).user
+    parent.preferred_language = "es"
+    parent.save()
+    start = date.today() - timedelta(days=900)
+    populate_record(clinician, child, start)
+    TimelineEntry.objects.filter(patient=child, confidential=False).update(visibility="released")
+    # What clinicians type is theirs to word; here they wrote Spanish.
+    TimelineEntry.objects.filter(patient=child, kind="imaging").update(result="Radiografía de tórax: sin masa")
+    TimelineEntry.objects.filter(patient=child, kind="bone_marrow").update(result="Médula M1")
+    TimelineEntry.objects.filter(patient=child, kind="appointment").update(title="Visita a la clínica")
+    load_default_ruleset()
+    echo_due = date.today() + timedelta(days=7)  # due two years after the end of therapy
+    end = echo_due.replace(year=echo_due.year - 2, day=min(echo_due.day, 28))
+    plan_services.recompute_care_plan(child, high_anthracycline_summary(end))
+    plan_services.release_plan(clinician, child)
+    education_services.add_question(parent, child, text="¿Cuándo es la próxima punción?")
+    education_services.share_page(clinician, child, Page.objects.get(language="en", slug="mrd"))
+    reminder_services.sweep()
+    reminder_services.deliver_batch(Reminder.objects.values_list("id", flat=True))
+    outsider = ClinicianFactory()
+    break_glass.open_break_glass(outsider, child, "Seen in the emergency department at night")
+    for action in (AuditAction.VIEW, AuditAction.PRINT, AuditAction.EXPORT, AuditAction.UPDATE):
+        audit.record(clinician, action, patient=child)
+    audit.record(clinician, AuditAction.DELETE, patient=child)
+    assert Notification.objects.filter(user=parent, kind="follow_up_reminder").exists()
+    return child, parent
+
+
+def family_urls(child) -> list[str]:
+    from education.models import Page, PageShare
+
+    pid = {"patient_id": child.pk}
+    urls = [
+        reverse("patients:family_home"),
+        reverse("patients:family_child", kwargs=pid),
+        reverse("patients:family_access_log", kwargs=pid),
+        reverse("patients:family_follow_ups", kwargs=pid),
+        reverse("patients:reminder_settings"),
+        reverse("education:library"),
+        reverse("education:for_you", kwargs=pid),
+        reverse("education:questions", kwargs=pid),
+        reverse("portal:account"),
+        reverse("portal:security"),
+        reverse("portal:notifications"),
+        reverse("portal:password_change"),
+    ]
+    for page in Page.objects.filter(language="es", status="published"):
+        urls.append(reverse("education:page", kwargs={"language": "es", "slug": page.slug}))
+        urls.append(reverse("education:page_print", kwargs={"language": "es", "slug": page.slug}))
+    for share in PageShare.objects.filter(patient=child):
+        urls.append(reverse("education:shared_page", kwargs={"share_id": share.pk}))
+    return urls
+
+
+def test_every_library_page_has_a_spanish_version(db):
+    from django.core.management import call_command
+
+    from education.models import Page
+
+    call_command("load_education_content")
+    english = set(
+        Page.objects.filter(language="en", audience__in=("family", "teen")).values_list("translation_key", flat=True)
+    )
+    spanish = Page.objects.filter(language="es")
+    assert len(english) == 27
+    assert set(spanish.values_list("translation_key", flat=True)) == english
+    # The same editorial state as the English starter pages: published, reviewed on the file's date.
+    for page in spanish:
+        twin = Page.objects.get(language="en", translation_key=page.translation_key)
+        assert (page.status, page.reviewed_on, page.next_review_due, page.audience) == (
+            twin.status,
+            twin.reviewed_on,
+            twin.next_review_due,
+            twin.audience,
+        ), page.slug
+        assert set(page.topics.values_list("slug", flat=True)) == set(twin.topics.values_list("slug", flat=True))
+        assert sorted(page.relevance_tags) == sorted(twin.relevance_tags), page.slug
+        assert len(page.source_list) == len(twin.source_list), page.slug
+
+
+def test_no_english_on_any_family_page(full_spanish_record, english_patterns):
+    from education.models import Page
+
+    child, parent = full_spanish_record
+    client = Client()
+    assert post_sign_in(client, parent.email).status_code == 302  # signing in sets the account's language
+    citations = {s for p in Page.objects.all() for s in p.source_list}
+    leaks = []
+    urls = family_urls(child)
+    assert len(urls) >= 12 + 2 * 27
+    for url in urls:
+        response = client.get(url, follow=True)  # the family home opens the only child's page
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert '<html lang="es">' in html, url
+        text = visible_text(html)
+        for citation in citations:
+            text = text.replace(citation, " ")
+        for msgid, literal, pattern, has_spanish in english_patterns:
+            if literal in text and pattern.search(text):
+                leaks.append(f"{url}: {msgid!r}" + ("" if has_spanish else " (no Spanish in django.po)"))
+        # (3) English typed straight into a template or view, outside the catalogue.
+        words = re.sub(r"\S*/\S*", " ", text)  # not in paths (/learn/for-you/)
+        for m in _ENGLISH_WORDS.finditer(words):
+            leaks.append(f"{url}: not translatable: …{words[max(0, m.start() - 40) : m.end() + 40]}…")
+    assert not leaks, "English on a Spanish family page:\n" + "\n".join(sorted(set(leaks)))
+
+
+def test_staff_notifications_are_in_each_recipients_language(patient):
+    """Break-the-glass and review notices are stored as text: each in its recipient's language."""
+    from education import services as education_services
+    from portal.care import break_glass
+    from portal.care.models import Notification
+    from tests.education.factories import PageFactory
+    from tests.factories import ClinicianFactory, EditorFactory
+
+    spanish = CareTeamMembershipFactory(patient=patient).clinician
+    spanish.preferred_language = "es"
+    spanish.save()
+    english = CareTeamMembershipFactory(patient=patient).clinician
+    break_glass.open_break_glass(ClinicianFactory(), patient, "Seen in the emergency department at night")
+    assert Notification.objects.get(user=spanish).title == "Acceso de emergencia a un paciente de su equipo"
+    assert "desde fuera del equipo de atención" in Notification.objects.get(user=spanish).body
+    assert Notification.objects.get(user=english).title == "Emergency access to a patient on your team"
+
+    reviewer = EditorFactory(preferred_language="es")
+    education_services._notify_reviewers(PageFactory(), exclude=set())
+    assert Notification.objects.get(user=reviewer).title == "Una página espera revisión"
+
+
+def test_shared_page_opens_in_the_readers_language(full_spanish_record):
+    from education.models import PageShare
+
+    child, parent = full_spanish_record
+    client = Client()
+    post_sign_in(client, parent.email)
+    share = PageShare.objects.get(patient=child)
+    assert share.page.language == "en"
+    response = client.get(reverse("education:shared_page", kwargs={"share_id": share.pk}))
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "education:page", kwargs={"language": "es", "slug": "emr"}
+    )

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.care import audit_chain
 
@@ -21,7 +22,7 @@ from portal.care import audit_chain
 class AuditAction(models.TextChoices):
     VIEW = "view", _("Viewed")
     LIST = "list", _("Listed")
-    CREATE = "create", _("Created")
+    CREATE = "create", pgettext_lazy("audit action", "Created")  # not the education "Created" (a page)
     UPDATE = "update", _("Changed")
     DELETE = "delete", _("Deleted")
     EXPORT = "export", _("Exported")

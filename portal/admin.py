@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -228,12 +229,36 @@ class FamilyLinkAdmin(RoleLimitedChoiceMessages, AuditedModelAdmin):
 # --- Emergency access ------------------------------------------------------------------------
 
 
+class GrantStatusFilter(admin.SimpleListFilter):
+    """Active (not revoked, not yet expired), expired or revoked grants."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("Active now")), ("expired", _("Expired")), ("revoked", _("Revoked"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
 @admin.register(BreakGlassGrant)
 class BreakGlassGrantAdmin(AuditedModelAdmin):
-    """Grants are evidence: read-only, except that an admin may end one early."""
+    """Grants are evidence: read-only, except that an admin may end one early. Filter "status: active now"."""
 
     list_display = ("created_at", "clinician", "patient", "expires_at", "revoked_at", "active")
-    list_filter = (("created_at", admin.DateFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter))
+    list_filter = (
+        GrantStatusFilter,
+        ("created_at", admin.DateFieldListFilter),
+        ("revoked_at", admin.EmptyFieldListFilter),
+    )
     search_fields = ("patient__mrn", "clinician__email")
     list_select_related = ("patient", "clinician")
     date_hierarchy = "created_at"

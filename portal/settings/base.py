@@ -209,6 +209,9 @@ PROXY_FULL_ACCESS_UNDER_AGE = env.int("PROXY_FULL_ACCESS_UNDER_AGE", default=12)
 PROXY_ACCESS_ENDS_AT_AGE = env.int("PROXY_ACCESS_ENDS_AT_AGE", default=18)
 PATIENT_OWN_ACCOUNT_FROM_AGE = env.int("PATIENT_OWN_ACCOUNT_FROM_AGE", default=12)
 BREAK_GLASS_DURATION = timedelta(hours=env.int("BREAK_GLASS_HOURS", default=12))
+# Break-the-glass requests (granted or refused) per clinician within the window; beyond it, refused.
+BREAK_GLASS_LIMIT = env.int("BREAK_GLASS_LIMIT", default=5)
+BREAK_GLASS_LIMIT_WINDOW = timedelta(minutes=env.int("BREAK_GLASS_LIMIT_MINUTES", default=60))
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

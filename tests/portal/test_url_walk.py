@@ -201,6 +201,8 @@ ADMIN_MODELS = (
     "patients.timelineentry",
     "patients.exposurerecord",
     "patients.manualtreatmentsummary",
+    "patients.cedformula",
+    "patients.doselimit",
     "late_effects.ruleset",
     "late_effects.followupitem",
     "reminders.reminder",

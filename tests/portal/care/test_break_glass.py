@@ -11,6 +11,7 @@ from django.utils import timezone
 from patients.models import Patient
 from portal.care.models import AuditEvent, BreakGlassGrant, Notification
 from tests.factories import CareTeamMembershipFactory
+from tests.settings_env import settings_from_env
 
 pytestmark = pytest.mark.django_db
 
@@ -67,16 +68,8 @@ def test_duration_is_a_setting(outsider_client, outsider_clinician, patient):
 
 
 def test_break_glass_hours_comes_from_the_environment(monkeypatch):
-    import importlib
-
-    import portal.settings.base as base
-
-    monkeypatch.setenv("BREAK_GLASS_HOURS", "4")
-    try:
-        assert timedelta(hours=4) == importlib.reload(base).BREAK_GLASS_DURATION
-    finally:
-        monkeypatch.delenv("BREAK_GLASS_HOURS")
-        importlib.reload(base)
+    with settings_from_env(monkeypatch, BREAK_GLASS_HOURS="4") as base:
+        assert timedelta(hours=4) == base.BREAK_GLASS_DURATION
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "short"])
@@ -289,19 +282,8 @@ def test_requests_are_limited_per_clinician_and_the_refusal_is_audited(
 
 
 def test_break_glass_limit_comes_from_the_environment(monkeypatch):
-    import importlib
-
-    import portal.settings.base as base
-
-    monkeypatch.setenv("BREAK_GLASS_LIMIT", "2")
-    monkeypatch.setenv("BREAK_GLASS_LIMIT_MINUTES", "15")
-    try:
-        reloaded = importlib.reload(base)
-        assert (2, timedelta(minutes=15)) == (reloaded.BREAK_GLASS_LIMIT, reloaded.BREAK_GLASS_LIMIT_WINDOW)
-    finally:
-        monkeypatch.delenv("BREAK_GLASS_LIMIT")
-        monkeypatch.delenv("BREAK_GLASS_LIMIT_MINUTES")
-        importlib.reload(base)
+    with settings_from_env(monkeypatch, BREAK_GLASS_LIMIT="2", BREAK_GLASS_LIMIT_MINUTES="15") as base:
+        assert (2, timedelta(minutes=15)) == (base.BREAK_GLASS_LIMIT, base.BREAK_GLASS_LIMIT_WINDOW)
 
 
 def test_care_team_sees_active_and_recent_grants_on_the_record_page(

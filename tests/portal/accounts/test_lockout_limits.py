@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.care.models import AuditAction, AuditEvent
-from portal.lockout import cool_off_for
 from tests.factories import ClinicianFactory, FamilyLinkFactory, PatientFactory
 from tests.portal.accounts.sign_in_helpers import current_code, enrolled_device, is_signed_in, post_sign_in
 from tests.settings_env import settings_from_env
@@ -33,6 +32,8 @@ PROGRESSIVE = {
 
 @override_settings(**PROGRESSIVE)
 def test_cool_off_doubles_per_failure_past_the_limit_up_to_the_maximum():
+    from portal.lockout import cool_off_for
+
     assert [cool_off_for(n) for n in (0, 4, 5)] == [timedelta(minutes=30)] * 3
     assert [cool_off_for(n) for n in (6, 7, 8)] == [timedelta(hours=1), timedelta(hours=2), timedelta(hours=4)]
     assert cool_off_for(11) == timedelta(hours=24)  # 32 h, capped

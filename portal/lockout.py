@@ -11,7 +11,7 @@ unlock links for families, and limits on password reset, unlock requests and two
   account's last attempt (`cool_off`, AXES_COOLOFF_TIME). Once it has passed the account starts again.
 - Password-reset and unlock requests are counted per account and per address in the cache; beyond
   the limit the same neutral "check your email" page is shown and no email is sent.
-- A locked family account may ask for an unlock link by email (`unlock_token`, `unlock_user`): signed,
+- A locked family account may ask for an unlock link by email (`unlock_token`, `user_for_unlock_token`): signed,
   valid UNLOCK_LINK_MINUTES, and only for the lockout it was made for. Staff accounts get no link.
 - Wrong two-step codes are counted per account, across sessions, from the audit trail
   (`mfa_account_locked`): MFA_ACCOUNT_FAILURE_LIMIT within MFA_ACCOUNT_FAILURE_WINDOW.

@@ -26,6 +26,11 @@ class PatientSearchForm(forms.Form):
 
 class BreakGlassForm(forms.Form):
     mrn = MRNFormField(label=_("MRN of the record"), max_length=32)
+    date_of_birth = forms.DateField(
+        label=_("The child's date of birth"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("A second check that this is the right child."),
+    )
     reason = forms.CharField(
         label=_("Why do you need access to this record?"),
         widget=forms.Textarea(attrs={"rows": 3}),

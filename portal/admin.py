@@ -17,7 +17,7 @@ from django.contrib.admin.sites import NotRegistered
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
@@ -322,31 +322,33 @@ class FamilyLinkAdmin(RoleLimitedChoiceMessages, AuditedModelAdmin):
 # --- Emergency access ------------------------------------------------------------------------
 
 
-class GrantStateFilter(admin.SimpleListFilter):
-    """Grants in force now (not revoked, not expired): linked from the admin home's attention panel."""
+class GrantStatusFilter(admin.SimpleListFilter):
+    """Active (not revoked, not yet expired), expired or revoked grants."""
 
-    title = _("state")
-    parameter_name = "state"
+    title = _("status")
+    parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("active", _("Active now")), ("ended", _("Ended"))]
+        return [("active", _("Active now")), ("expired", _("Expired")), ("revoked", _("Revoked"))]
 
     def queryset(self, request, queryset):
-        in_force = Q(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        now = timezone.now()
         if self.value() == "active":
-            return queryset.filter(in_force)
-        if self.value() == "ended":
-            return queryset.exclude(in_force)
+            return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
         return queryset
 
 
 @admin.register(BreakGlassGrant)
 class BreakGlassGrantAdmin(AuditedModelAdmin):
-    """Grants are evidence: read-only, except that an admin may end one early."""
+    """Grants are evidence: read-only, except that an admin may end one early. Filter "status: active now"."""
 
     list_display = ("created_at", "clinician", "patient", "expires_at", "revoked_at", "active")
     list_filter = (
-        GrantStateFilter,
+        GrantStatusFilter,
         ("created_at", admin.DateFieldListFilter),
         ("revoked_at", admin.EmptyFieldListFilter),
     )

@@ -78,7 +78,7 @@ def attention_items() -> list[AttentionItem]:
             "active_grants",
             _("Active break-the-glass grants"),
             grants,
-            _changelist(BreakGlassGrant, state="active"),
+            _changelist(BreakGlassGrant, status="active"),
             _("Check the reasons; revoke if not needed"),
         ),
         AttentionItem(

@@ -5,7 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import views as webauthn
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal.views import account, auth, health, home, passkeys
+from portal.views import account, auth, health, home, passkeys, unlock
 
 # django-otp-webauthn's ceremony endpoints (its own names, which its template tags reverse), with
 # our account events on the two "complete" steps (portal/views/passkeys.py).
@@ -42,6 +42,9 @@ portal_patterns = [
     ),
     path("accounts/password/reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/password/change/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/unlock/", unlock.unlock_request, name="unlock"),
+    path("accounts/unlock/sent/", unlock.unlock_sent, name="unlock_sent"),
+    path("accounts/unlock/<str:token>/", unlock.unlock_confirm, name="unlock_confirm"),
     path("accounts/mfa/setup/", auth.mfa_setup, name="mfa_setup"),
     path("accounts/mfa/verify/", auth.mfa_verify, name="mfa_verify"),
     path("accounts/mfa/recovery-codes/", account.regenerate_recovery_codes, name="mfa_recovery_codes"),

@@ -14,8 +14,8 @@ from patients.clinical import selectors as clinical_selectors
 from patients.forms import BreakGlassForm, PatientForm, PatientSearchForm
 from patients.models import EntryKind, Patient
 from portal.accounts.models import Role
-from portal.care.access import FAMILY_PAGE, STAFF_PAGE, can_edit_patient, can_view_patient, deny, patient_for_page
-from portal.care.break_glass import open_break_glass
+from portal.care import break_glass as break_glass_service
+from portal.care.access import FAMILY_PAGE, STAFF_PAGE, can_edit_patient, can_view_patient, patient_for_page
 from portal.forms import save_through_service
 
 
@@ -54,6 +54,7 @@ def patient_detail(request, patient_id: int):
         "record": clinical_selectors.clinical_record(request.user, patient, record_view=True),
         "kinds": EntryKind.choices,
         "education": panels.record_panel(request.user, patient),
+        "break_glass_grants": break_glass_service.grants_for_care_team(request.user, patient),
     }
     return render(request, "patients/patient_detail.html", context)
 
@@ -97,31 +98,39 @@ def patient_edit(request, patient_id: int):
 
 @login_required
 def break_glass(request):
-    """Emergency access to a child outside the care team: exact MRN plus a stated reason, in one POST.
+    """Emergency access to a child outside the care team: exact MRN, date of birth and a reason, in one POST.
 
     The MRN travels in the form body, never in a URL, and no page here shows a record: only a
-    granted request redirects to the record (itself checked by get_patient_or_404).
+    granted request redirects to the record (itself checked by get_patient_or_404). A wrong MRN and
+    a wrong date of birth get the same answer; requests are limited per clinician (BREAK_GLASS_LIMIT).
     """
     _require_role(request.user, Role.CLINICIAN)
     form = BreakGlassForm(request.POST or None)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
-        # Exact match on the canonical MRN (the form normalised it; the database holds no case twins).
-        # Never "the first of several": anything but exactly one record is refused.
-        matches = list(Patient.objects.filter(mrn=form.cleaned_data["mrn"]).only("id", "mrn")[:2])
-        patient = matches[0] if len(matches) == 1 else None
-        if patient is None:
-            deny(request.user, object_type="patient", object_id="mrn-lookup")
-            form.add_error("mrn", _("No record has this MRN. Check the number and try again."))
+        data = form.cleaned_data
+        if not break_glass_service.request_allowed(request.user):
+            form.add_error(
+                None,
+                _(
+                    "You have made too many emergency access requests in a short time. Try again later, "
+                    "or ask the child's care team or a site administrator."
+                ),
+            )
+            status = 429
+        elif (patient := break_glass_service.find_patient(request.user, data["mrn"], data["date_of_birth"])) is None:
+            form.add_error(None, _("No record matches this MRN and date of birth. Check both and try again."))
         elif can_view_patient(request.user, patient):
             return redirect("patients:detail", patient_id=patient.pk)
         elif (
-            save_through_service(form, lambda: open_break_glass(request.user, patient, form.cleaned_data["reason"]))
+            save_through_service(
+                form, lambda: break_glass_service.open_break_glass(request.user, patient, data["reason"])
+            )
             is None
         ):
             messages.warning(
                 request, _("Emergency access granted. Your access is recorded and the care team has been told.")
             )
             return redirect("patients:detail", patient_id=patient.pk)
-    status = 400 if request.method == "POST" else 200
     hours = int(settings.BREAK_GLASS_DURATION.total_seconds() // 3600)
     return render(request, "patients/break_glass.html", {"form": form, "hours": hours}, status=status)

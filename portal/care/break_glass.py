@@ -3,14 +3,24 @@
 The grant lasts settings.BREAK_GLASS_DURATION (env BREAK_GLASS_HOURS, default 12 h); every read
 under it is flagged "break_glass" in the audit trail (portal.care.access.audit_purpose). The care team
 is told through in-portal notifications that name the clinician and the MRN only: the stated
-reason may itself describe the child's condition, so it stays in the grant and the audit trail.
+reason may itself describe the child's condition, so it stays in the grant, the audit trail and the
+child's record page (care team only, `grants_for_care_team`).
+
+A request names the child by two identifiers: the exact canonical MRN and the date of birth
+(`find_patient`). Anything but exactly one record with both is refused with one neutral answer and
+one identical denial row, whichever of the two was wrong. Requests are limited per clinician:
+BREAK_GLASS_LIMIT requests (granted or denied) within BREAK_GLASS_LIMIT_WINDOW, counted from the
+audit trail; beyond it the request is refused before any lookup, and the refusal is audited.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,10 +28,69 @@ from django.utils.translation import gettext as _
 from patients.models import Patient
 from portal.accounts.models import Role
 from portal.care import audit
-from portal.care.models import AuditAction, AuditPurpose, BreakGlassGrant, CareTeamMembership, Notification
+from portal.care.access import decide
+from portal.care.models import (
+    AuditAction,
+    AuditEvent,
+    AuditPurpose,
+    BreakGlassGrant,
+    CareTeamMembership,
+    Notification,
+)
 
 MIN_REASON_LENGTH = 10
 MAX_REASON_LENGTH = 1000
+
+# How the denial rows of a break-the-glass lookup are marked (object_type, object_id).
+LOOKUP_DENIAL = ("patient", "mrn-lookup")
+LIMIT_DENIAL = ("patient", "break-glass-limit")
+RECENT_GRANTS = timedelta(days=30)
+
+
+def requests_in_window(clinician) -> int:
+    """Break-the-glass requests (grants and refused lookups) by this clinician within BREAK_GLASS_LIMIT_WINDOW."""
+    since = timezone.now() - settings.BREAK_GLASS_LIMIT_WINDOW
+    object_type, object_id = LOOKUP_DENIAL
+    return AuditEvent.objects.filter(
+        Q(action=AuditAction.BREAK_GLASS) | Q(action=AuditAction.DENIED, object_type=object_type, object_id=object_id),
+        user=clinician,
+        at__gte=since,
+    ).count()
+
+
+def request_allowed(clinician) -> bool:
+    """False once the clinician has used up BREAK_GLASS_LIMIT requests in the window; the refusal is audited."""
+    if requests_in_window(clinician) < settings.BREAK_GLASS_LIMIT:
+        return True
+    _refused(clinician, LIMIT_DENIAL, "rate limited")
+    return False
+
+
+def find_patient(clinician, mrn: str, date_of_birth) -> Patient | None:
+    """The one child with exactly this canonical MRN and this date of birth, or None (audited as a denial).
+
+    Never "the first of several"; an unknown MRN and a wrong date of birth leave the same row.
+    """
+    matches = list(Patient.objects.filter(mrn=mrn).only("id", "mrn", "date_of_birth")[:2])
+    if len(matches) == 1 and date_of_birth is not None and matches[0].date_of_birth == date_of_birth:
+        return matches[0]
+    _refused(clinician, LOOKUP_DENIAL, "no single record with this MRN and date of birth")
+    return None
+
+
+def _refused(clinician, marker: tuple[str, str], detail: str) -> None:
+    """One denial row, naming no child (a refused request is not emergency access: purpose normal)."""
+    object_type, object_id = marker
+    audit.record(clinician, AuditAction.DENIED, object_type=object_type, object_id=object_id, detail=detail)
+
+
+def grants_for_care_team(user, patient: Patient) -> list[BreakGlassGrant]:
+    """Active and recent (RECENT_GRANTS) grants on this child, for its care team and site admins; else []."""
+    if not (user.is_site_admin or decide(user, patient).on_care_team):
+        return []
+    since = timezone.now() - RECENT_GRANTS
+    grants = BreakGlassGrant.objects.filter(patient=patient, expires_at__gt=since)  # active, or ended lately
+    return list(grants.select_related("clinician").order_by("-created_at"))
 
 
 def active_grant(clinician, patient: Patient) -> BreakGlassGrant | None:

@@ -163,7 +163,12 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=2) * 3600
 # audit trail records: REMOTE_ADDR, or the hop our own proxies add (TRUSTED_PROXY_COUNT), so a forged
 # X-Forwarded-For cannot dodge the count.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+# The cool-off grows with every failure past the limit (portal.lockout.cool_off): the base at the
+# limit, times the factor for each further one (attempts while locked count too), at most the maximum.
+AXES_COOLOFF_BASE = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_COOLOFF_FACTOR = env.int("AXES_COOLOFF_FACTOR", default=2)
+AXES_COOLOFF_MAX = timedelta(minutes=env.int("AXES_COOLOFF_MAX_MINUTES", default=24 * 60))
+AXES_COOLOFF_TIME = "portal.lockout.cool_off"
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_HANDLER = "portal.lockout.PortalAxesHandler"
 AXES_CLIENT_IP_CALLABLE = "portal.lockout.client_ip"
@@ -185,6 +190,10 @@ AXES_VERBOSE = False
 PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
 PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
 PASSWORD_RESET_LIMIT_WINDOW = timedelta(minutes=env.int("PASSWORD_RESET_LIMIT_MINUTES", default=60))
+# A locked family account may ask for an unlock link by email (staff: an admin unlocks them).
+UNLOCK_LINK_VALIDITY = timedelta(minutes=env.int("UNLOCK_LINK_MINUTES", default=60))
+UNLOCK_LIMIT_PER_ACCOUNT = env.int("UNLOCK_LIMIT_PER_ACCOUNT", default=3)
+UNLOCK_LIMIT_PER_IP = env.int("UNLOCK_LIMIT_PER_IP", default=10)
 # The limits above count in the cache: give every web node the same one (Redis) in production.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
@@ -204,6 +213,10 @@ MFA_REQUIRED_ROLES = ("clinician", "editor", "admin")
 # Wrong codes allowed in one sign-in before the session is ended (django-otp also throttles
 # each device with a growing delay after every failure, across sessions).
 MFA_MAX_FAILURES = env.int("MFA_MAX_FAILURES", default=5)
+# Wrong codes for one account over all its sessions within the window: beyond it, every code is refused
+# (even a right one), the session ends and the refusal is audited, until the window has passed.
+MFA_ACCOUNT_FAILURE_LIMIT = env.int("MFA_ACCOUNT_FAILURE_LIMIT", default=10)
+MFA_ACCOUNT_FAILURE_WINDOW = timedelta(minutes=env.int("MFA_ACCOUNT_FAILURE_MINUTES", default=60))
 RECOVERY_CODE_COUNT = 10
 # Passkeys (django-otp-webauthn): a second step beside the authenticator app, for staff and for
 # families who turned two-step verification on. Not a password replacement here.
@@ -221,6 +234,9 @@ PROXY_FULL_ACCESS_UNDER_AGE = env.int("PROXY_FULL_ACCESS_UNDER_AGE", default=12)
 PROXY_ACCESS_ENDS_AT_AGE = env.int("PROXY_ACCESS_ENDS_AT_AGE", default=18)
 PATIENT_OWN_ACCOUNT_FROM_AGE = env.int("PATIENT_OWN_ACCOUNT_FROM_AGE", default=12)
 BREAK_GLASS_DURATION = timedelta(hours=env.int("BREAK_GLASS_HOURS", default=12))
+# Break-the-glass requests (granted or refused) per clinician within the window; beyond it, refused.
+BREAK_GLASS_LIMIT = env.int("BREAK_GLASS_LIMIT", default=5)
+BREAK_GLASS_LIMIT_WINDOW = timedelta(minutes=env.int("BREAK_GLASS_LIMIT_MINUTES", default=60))
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -2,7 +2,9 @@
 
 Failed passwords and lockouts are counted by django-axes (AxesStandaloneBackend + middleware)
 and audited by portal.care.account_events. Wrong second-step codes are limited per sign-in here: after
-MFA_MAX_FAILURES the session ends and the attempt is audited as a lockout.
+MFA_MAX_FAILURES the session ends and the attempt is audited as a lockout; and per account across
+sessions (MFA_ACCOUNT_FAILURE_LIMIT within MFA_ACCOUNT_FAILURE_WINDOW, portal.lockout): beyond it no
+code is even checked, the session ends and the refusal is audited.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from portal import lockout
 from portal.accounts import mfa
 from portal.accounts.forms import EmailAuthenticationForm, LocalisedPasswordResetForm, TokenForm
 from portal.accounts.sign_in import SESSION_MFA_FAILURES, apply_language, has_authenticator, normalise_email
@@ -62,8 +65,12 @@ def admin_login(request):
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): a page saying for how long, status 429."""
-    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): a page saying for how long, status 429.
+
+    The cool-off shown is the account's current one (it grows with further failures); unknown emails
+    are counted alike, so the page reveals nothing.
+    """
+    minutes = max(1, round(lockout.cool_off(request, credentials).total_seconds() / 60))
     return render(request, "portal/locked_out.html", {"minutes": minutes}, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
@@ -142,16 +149,30 @@ def _safe_next(request, default: str | None = None) -> str:
 
 
 def _count_failure(request):
-    """One more wrong code in this sign-in; past the limit, end the session. Returns a response then."""
+    """One more wrong code in this sign-in; past the limit (this sign-in's or the account's), end the session.
+
+    Returns a response then.
+    """
     failures = request.session.get(SESSION_MFA_FAILURES, 0) + 1
     request.session[SESSION_MFA_FAILURES] = failures
-    if failures < settings.MFA_MAX_FAILURES:
-        return None
-    audit.record(request.user, AuditAction.LOCKOUT, detail="too many wrong two-step codes")
+    if failures >= settings.MFA_MAX_FAILURES:
+        return _sign_out_after_codes(request, "too many wrong two-step codes")
+    if lockout.mfa_account_locked(request.user):
+        return _sign_out_after_codes(request, "too many wrong two-step codes for this account", account=True)
+    return None
+
+
+def _sign_out_after_codes(request, detail: str, *, account: bool = False):
+    audit.record(request.user, AuditAction.LOCKOUT, detail=detail)
     logout(request)
-    messages.error(
-        request, _("Too many wrong codes. For your security you have been signed out. Please sign in again.")
-    )
+    if account:
+        text = _(
+            "Too many wrong codes for this account. For your security you have been signed out. "
+            "Please wait %(minutes)d minutes before you try again."
+        ) % {"minutes": max(1, round(settings.MFA_ACCOUNT_FAILURE_WINDOW.total_seconds() / 60))}
+    else:
+        text = _("Too many wrong codes. For your security you have been signed out. Please sign in again.")
+    messages.error(request, text)
     return redirect(settings.LOGIN_URL)
 
 
@@ -211,6 +232,9 @@ def mfa_verify(request):
     if user.is_verified():
         return redirect(_safe_next(request))
     form = TokenForm(request.POST or None)
+    if request.method == "POST" and lockout.mfa_account_locked(user):
+        # Too many wrong codes for this account lately, over all its sessions: check no code at all.
+        return _sign_out_after_codes(request, "code refused: too many wrong codes for this account", account=True)
     if request.method == "POST" and form.is_valid():
         result = mfa.check_code(user, form.cleaned_data["token"])
         if result.device is not None:

@@ -146,7 +146,7 @@ def test_admin_home_lists_each_kind_of_attention_with_its_count_and_a_link(admin
         ("dead_reminders", reverse("admin:reminders_reminder_changelist") + "?status=dead"),
         ("failing_reminders", reverse("admin:reminders_reminder_changelist") + "?status=failed"),
         ("overdue_pages", reverse("admin:education_page_changelist") + "?review=overdue"),
-        ("active_grants", reverse("admin:care_breakglassgrant_changelist") + "?state=active"),
+        ("active_grants", reverse("admin:care_breakglassgrant_changelist") + "?status=active"),
         ("locked_accounts", reverse("admin:axes_accessattempt_changelist") + "?failures_since_start__gte="),
     ]:
         assert f"attention-{key}" in panel and link in panel, key
@@ -158,7 +158,8 @@ def test_admin_home_lists_each_kind_of_attention_with_its_count_and_a_link(admin
     for link in re.findall(r'href="([^"]+\?[^"]+)"', panel):
         response = admin.get(link.replace("&amp;", "&"))
         assert response.status_code == 200 and "?e=1" not in response.get("Location", ""), link
-    assert admin.get(reverse("admin:care_breakglassgrant_changelist") + "?state=active").context["cl"].result_count == 1
+    active = admin.get(reverse("admin:care_breakglassgrant_changelist") + "?status=active")
+    assert active.context["cl"].result_count == 1
 
 
 def test_attention_panel_queries_do_not_grow_with_the_data(admin, patient):

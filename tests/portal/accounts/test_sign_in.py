@@ -102,7 +102,7 @@ def test_sign_out_is_post_only_and_recorded(family_client, family_user):
 # --- Lockout (django-axes: per account from any address; a per-address throttle; cool-off) ----------
 
 
-@override_settings(AXES_FAILURE_LIMIT=5, AXES_COOLOFF_TIME=timedelta(minutes=30))
+@override_settings(AXES_FAILURE_LIMIT=5, AXES_COOLOFF_BASE=timedelta(minutes=30), AXES_COOLOFF_FACTOR=1)
 def test_lockout_after_repeated_failures_until_cool_off_passes():
     user = FamilyLinkFactory().user
     client = Client()
@@ -164,7 +164,7 @@ def test_failures_spread_below_the_limit_per_address_still_add_up():
     assert post_sign_in(Client(REMOTE_ADDR="10.0.1.99"), user.email).status_code == 429
 
 
-@override_settings(AXES_FAILURE_LIMIT=5, SIGN_IN_IP_FAILURE_LIMIT=8, AXES_COOLOFF_TIME=timedelta(minutes=30))
+@override_settings(AXES_FAILURE_LIMIT=5, SIGN_IN_IP_FAILURE_LIMIT=8, AXES_COOLOFF_BASE=timedelta(minutes=30))
 def test_one_address_spraying_many_accounts_is_throttled_until_the_cool_off():
     victim = FamilyLinkFactory().user
     sprayer = Client(REMOTE_ADDR="10.9.9.9")

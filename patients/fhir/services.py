@@ -25,7 +25,13 @@ from patients.exposures.calculate import per_dose_mg_m2
 from patients.late_effects import services as late_effects_services
 from patients.late_effects.models import CarePlan, FollowUpItem, FollowUpStatus
 from patients.models import ManualTreatmentSummary, Patient, TimelineEntry
-from portal.care.access import can_edit_patient, is_family_user, record_patient_event, visible_entries
+from portal.care.access import (
+    can_edit_patient,
+    deny_patient,
+    is_family_user,
+    record_patient_event,
+    visible_entries,
+)
 from portal.care.models import AuditAction
 
 from . import codes as c
@@ -315,8 +321,6 @@ def import_bundle(user, bundle: dict, *, patient: Patient | None = None) -> tupl
     digest = checksum(bundle)
     target = _match_patient(user, plan, patient)
     if target is not None and not can_edit_patient(user, target):
-        from portal.care.access import deny_patient
-
         raise deny_patient(user, target.pk, edit=True)
     if target is not None:
         existing = PassportImport.objects.filter(patient=target, checksum=digest).first()

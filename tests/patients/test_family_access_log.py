@@ -107,4 +107,4 @@ def test_log_is_in_spanish_for_a_spanish_family(family_client, clinician, patien
     audit.record(clinician, "view", patient=patient)
     family_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     html = family_client.get(log_url(patient), headers={"accept-language": "es"}).content.decode()
-    assert "Una línea por persona y día" in html and "Visto" in html
+    assert "Una línea por persona y día" in html and "Consultó" in html

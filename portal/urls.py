@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal.views import account, auth, health, home
+from portal.views import account, auth, errors, health, home
 
 portal_patterns = [
     path("", home.home, name="home"),
@@ -30,6 +30,7 @@ portal_patterns = [
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", errors.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before admin.site.urls: the admin signs in through our page (email, lockout, two-step).
     path("admin/login/", auth.admin_login, name="admin_login_redirect"),
@@ -41,3 +42,5 @@ urlpatterns = [
     path("", include("patients.urls")),
     path("", include("education.urls")),
 ]
+
+handler500 = "portal.views.errors.server_error"

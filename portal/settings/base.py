@@ -214,6 +214,8 @@ BREAK_GLASS_DURATION = timedelta(hours=env.int("BREAK_GLASS_HOURS", default=12))
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language: "2 Dec 2026" / "2 dic 2026" (portal/formats/).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env("TIME_ZONE")
 USE_I18N = True
 USE_TZ = True

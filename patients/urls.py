@@ -19,6 +19,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/phases/<int:phase_id>/", clinical.phase_edit, name="phase_edit"),
     path("patients/<int:patient_id>/phases/<int:phase_id>/delete/", clinical.phase_delete, name="phase_delete"),
     path("patients/<int:patient_id>/timeline/", clinical.timeline, name="timeline"),
+    path("patients/<int:patient_id>/timeline/release/", clinical.entry_release, name="entry_release"),
     path("patients/<int:patient_id>/timeline/new/<slug:kind>/", clinical.entry_create, name="entry_create"),
     path("patients/<int:patient_id>/timeline/<int:entry_id>/", clinical.entry_edit, name="entry_edit"),
     path("patients/<int:patient_id>/timeline/<int:entry_id>/delete/", clinical.entry_delete, name="entry_delete"),

@@ -5,7 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import views as webauthn
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal.views import account, auth, health, home, passkeys, unlock
+from portal.views import account, auth, errors, health, home, passkeys, unlock
 
 # django-otp-webauthn's ceremony endpoints (its own names, which its template tags reverse), with
 # our account events on the two "complete" steps (portal/views/passkeys.py).
@@ -59,6 +59,7 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("accounts/passkeys/", include((passkey_patterns, "otp_webauthn"))),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", errors.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before admin.site.urls: the admin signs in through our page (email, lockout, two-step).
     path("admin/login/", auth.admin_login, name="admin_login_redirect"),
@@ -71,3 +72,5 @@ urlpatterns = [
     path("", include("patients.urls")),
     path("", include("education.urls")),
 ]
+
+handler500 = "portal.views.errors.server_error"

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -211,6 +212,21 @@ def page_action(request, page_id: int, action: str):
         raise Http404
     form = ReviewForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
+    if action == "discard_revision" and request.POST.get("confirm") != "yes":
+        # Discarding drops the working copy: one more step, which works without JavaScript.
+        context = {
+            "page": page,
+            "title": _("Discard this revision?"),
+            "what": [_("The revision in progress of “%(title)s”") % {"title": page.title}],
+            "consequences": [
+                _("The published page stays as it is."),
+                _("The revision's text is kept in the page history."),
+            ],
+            "back": reverse("education:editor_page", kwargs={"page_id": page.pk}),
+            "confirm_label": _("Yes, discard the revision"),
+            "hidden": [("note", note)],
+        }
+        return render(request, "education/editor/confirm_discard.html", context)
     kwargs = {"note": note}
     if action in ("approve", "approve_revision") and form.is_valid() and form.cleaned_data.get("publish_at"):
         kwargs["publish_at"] = form.cleaned_data["publish_at"]

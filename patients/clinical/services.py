@@ -38,6 +38,7 @@ from patients.models import (
     TreatmentPhase,
     TreatmentPlan,
 )
+from patients.models.base import Visibility
 from patients.models.diagnosis import DIAGNOSIS_FIELDS, DIAGNOSIS_M2M_FIELDS
 from patients.models.exposures import MANUAL_SUMMARY_FIELDS
 from patients.models.risk import Decision
@@ -636,6 +637,24 @@ def delete_entry(user, patient: Patient, entry: TimelineEntry) -> None:
         record_patient_event(user, AuditAction.DELETE, patient=patient, obj=entry)
         entry.delete()
         _after_change(user, patient, risk=kind in RISK_KINDS, exposures=kind in EXPOSURE_KINDS)
+
+
+def release_entries(user, patient: Patient, entries) -> list[TimelineEntry]:
+    """Release entries to the family now, all or nothing: the same change the edit form makes
+    (visibility "released", released_at), through save_entry, so each is versioned and audited.
+
+    An entry already visible to the family is left alone; one scheduled for later is released now.
+    """
+    _require_edit(user, patient)
+    now = timezone.now()
+    released = []
+    with transaction.atomic():
+        for entry in entries:
+            if entry.visibility == Visibility.RELEASED and entry.released_at and entry.released_at <= now:
+                continue
+            data = {"visibility": Visibility.RELEASED, "released_at": now}
+            released.append(save_entry(user, patient, data, entry=entry, expected_version=entry.version))
+    return released
 
 
 # --- manual treatment summary ----------------------------------------------------------------------

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from patients.clinical import selectors, services
@@ -30,6 +32,7 @@ from patients.clinical.forms import (
 from patients.models import EntryKind, ManualTreatmentSummary, RiskAssessment, TreatmentPhase, TreatmentPlan
 from patients.risk import get_scheme
 from portal.care.access import STAFF_PAGE, deny, patient_for_page
+from portal.concurrency import StaleEdit
 from portal.forms import save_through_service
 
 
@@ -138,13 +141,51 @@ def phase_edit(request, patient_id: int, phase_id: int | None = None):
     return _form_page(request, patient, form, _("Treatment phase"), delete_url=delete_url)
 
 
+def _confirmed(request) -> bool:
+    """A delete happens only on a POST that carries confirm=yes: the confirmation page's button.
+
+    A GET, or a POST without it (an old one-click form, a stray request), shows the confirmation page.
+    """
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
+def _phase_label(phase) -> str:
+    start = phase.actual_start or phase.planned_start
+    return f"{phase}, {date_format(start)}" if start else str(phase)
+
+
+def _confirm_delete(request, patient, *, title, what, consequences, back):
+    context = {"patient": patient, "title": title, "what": what, "consequences": consequences, "back": back}
+    return render(request, "patients/clinical/confirm_delete.html", context)
+
+
 @login_required
-@require_POST
 def phase_delete(request, patient_id: int, phase_id: int):
     patient = _patient(request, patient_id, edit=True)
-    services.delete_phase(request.user, patient, _phase_of(request, patient, phase_id))
-    messages.success(request, _("Phase deleted."))
-    return redirect(_detail_url(patient, "treatment"))
+    phase = _phase_of(request, patient, phase_id)
+    if _confirmed(request):
+        services.delete_phase(request.user, patient, phase)
+        messages.success(request, _("Phase deleted."))
+        return redirect(_detail_url(patient, "treatment"))
+    linked = phase.entries.count()
+    consequences = []
+    if linked:
+        consequences.append(
+            ngettext(
+                "%(count)d timeline entry stays on the timeline without a phase.",
+                "%(count)d timeline entries stay on the timeline without a phase.",
+                linked,
+            )
+            % {"count": linked}
+        )
+    return _confirm_delete(
+        request,
+        patient,
+        title=_("Delete this treatment phase?"),
+        what=[_("Treatment phase: %(name)s") % {"name": _phase_label(phase)}],
+        consequences=consequences,
+        back=reverse("patients:phase_edit", kwargs={"patient_id": patient.pk, "phase_id": phase.pk}),
+    )
 
 
 @login_required
@@ -219,12 +260,60 @@ def entry_edit(request, patient_id: int, entry_id: int):
 
 
 @login_required
-@require_POST
 def entry_delete(request, patient_id: int, entry_id: int):
     patient = _patient(request, patient_id, edit=True)
-    services.delete_entry(request.user, patient, _entry_of(request, patient, entry_id))
-    messages.success(request, _("Entry deleted."))
-    return redirect("patients:timeline", patient_id=patient.pk)
+    entry = _entry_of(request, patient, entry_id)
+    if _confirmed(request):
+        services.delete_entry(request.user, patient, entry)
+        messages.success(request, _("Entry deleted."))
+        return redirect("patients:timeline", patient_id=patient.pk)
+    what = f"{entry.get_kind_display()}, {date_format(entry.occurred_on)}"
+    if entry.title:
+        what += f": {entry.title}"
+    consequences = [_("Its details and notes are deleted with it.")]
+    if entry.visibility == "released":
+        consequences.append(_("The family no longer sees it."))
+    if entry.kind in services.RISK_KINDS or entry.kind in services.EXPOSURE_KINDS:
+        consequences.append(_("The risk assessment and the exposure totals are recalculated without it."))
+    return _confirm_delete(
+        request,
+        patient,
+        title=_("Delete this timeline entry?"),
+        what=[what],
+        consequences=consequences,
+        back=reverse("patients:entry_edit", kwargs={"patient_id": patient.pk, "entry_id": entry.pk}),
+    )
+
+
+@login_required
+@require_POST
+def entry_release(request, patient_id: int):
+    """Release timeline entries to the family: one (the row's button, `entry`) or the ticked ones
+    (`entries`). Care-team clinicians only; a break-the-glass holder or anyone else gets the 404."""
+    patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, edit=True, saves=True, care_team_only=True)
+    ids = [request.POST["entry"]] if request.POST.get("entry") else request.POST.getlist("entries")
+    entries = [_entry_of(request, patient, i) for i in dict.fromkeys(ids) if str(i).isdigit()]
+    back = reverse("patients:timeline", kwargs={"patient_id": patient.pk})
+    if request.POST.get("kind") in EntryKind.values:
+        back += f"?kind={request.POST['kind']}"
+    if not entries:
+        messages.warning(request, _("Choose at least one entry to release."))
+        return redirect(back)
+    try:
+        released = services.release_entries(request.user, patient, entries)
+    except (ValidationError, StaleEdit) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(back)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d entry released: the family can see it now.",
+            "%(count)d entries released: the family can see them now.",
+            len(released),
+        )
+        % {"count": len(released)},
+    )
+    return redirect(back)
 
 
 @login_required

@@ -242,6 +242,8 @@ BREAK_GLASS_LIMIT_WINDOW = timedelta(minutes=env.int("BREAK_GLASS_LIMIT_MINUTES"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language: "2 Dec 2026" / "2 dic 2026" (portal/formats/).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env("TIME_ZONE")
 USE_I18N = True
 USE_TZ = True

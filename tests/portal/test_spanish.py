@@ -265,7 +265,7 @@ def test_reminder_email_in_spanish_without_health_details(plan_for_spanish_paren
     ics_text = ics.decode() if isinstance(ics, bytes) else ics
     assert message.subject == "Recordatorio de control"
     assert "Tiene un control próximo. Inicie sesión para verlo." in message.body
-    assert "Le toca el 1 de septiembre de 2021." in message.body
+    assert "Le toca el 1 sep 2021." in message.body  # the one Spanish date format (portal/formats/es)
     assert "Iniciar sesión:" in message.body and "Sign in" not in message.body
     assert '<html lang="es">' in html and "Iniciar sesión en el portal" in html
     assert "SUMMARY:Cita de control" in ics_text

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.admin import AdminSite
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from education.models import Page, PageStatus
 from patients.reminders.models import Reminder, ReminderStatus
 from portal.care.models import BreakGlassGrant
+from portal.lockout import cool_off_for
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,18 @@ def _changelist(model, **query) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def locked_accounts_q(now=None) -> Q:
-    """Access attempts over the failure limit and still within the cool-off (django-axes' own rule)."""
+def locked_account_count(now=None) -> int:
+    """Accounts locked right now, by the lockout's own rule (portal.lockout.is_account_locked): failures
+    summed per account, locked while the growing cool-off since the last attempt lasts. One query; only
+    attempts within the longest cool-off can still lock."""
     now = now or timezone.now()
-    return Q(failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=now - settings.AXES_COOLOFF_TIME)
+    per_account = (
+        AccessAttempt.objects.filter(attempt_time__gte=now - settings.AXES_COOLOFF_MAX)
+        .values("username")
+        .annotate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(n__gte=settings.AXES_FAILURE_LIMIT)
+    )
+    return sum(1 for row in per_account if row["last"] + cool_off_for(row["n"]) > now)
 
 
 def attention_items() -> list[AttentionItem]:
@@ -51,7 +60,7 @@ def attention_items() -> list[AttentionItem]:
     )
     overdue_pages = Page.objects.filter(status=PageStatus.PUBLISHED, next_review_due__lt=timezone.localdate()).count()
     grants = BreakGlassGrant.objects.filter(revoked_at__isnull=True, expires_at__gt=now).count()
-    locked = AccessAttempt.objects.filter(locked_accounts_q(now)).values("username").distinct().count()
+    locked = locked_account_count(now)
     return [
         AttentionItem(
             "dead_reminders",

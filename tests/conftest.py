@@ -117,5 +117,9 @@ def make_family_user(db):
 def django_db_setup(django_db_setup, django_db_blocker):
     """After the whole suite, before the test database goes: the audit trail's hash chain still holds."""
     yield
+    from django.db import connections
+
+    # The fault tests restart PostgreSQL: a connection opened before that is gone; open a fresh one.
+    connections.close_all()
     with django_db_blocker.unblock():
         call_command("verify_audit", verbosity=0)

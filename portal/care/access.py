@@ -310,8 +310,10 @@ def link_sees_confidential_q(today: date, *, link: str = "", patient: str | None
     while the child is under PROXY_FULL_ACCESS_UNDER_AGE; a limited link never does.
     """
     patient = f"{link}patient__" if patient is None else patient
+    # A positive list, not ~Q(limited): negated across a relation, Django writes a correlated NOT EXISTS.
+    not_limited = [level for level in FamilyLink.AccessLevel.values if level != FamilyLink.AccessLevel.LIMITED]
     return Q(**{f"{link}relationship": FamilyLink.Relationship.SELF}) | (
-        ~Q(**{f"{link}access_level": FamilyLink.AccessLevel.LIMITED})
+        Q(**{f"{link}access_level__in": not_limited})
         & Q(**{f"{patient}date_of_birth__gt": years_before(today, settings.PROXY_FULL_ACCESS_UNDER_AGE)})
     )
 

@@ -35,6 +35,18 @@ from patients.models import (
     TreatmentPhase,
 )
 
+# The entry kinds the exposure summary reads: saving one of them recomputes exposures.
+EXPOSURE_KINDS = frozenset(
+    {
+        EntryKind.CHEMO,
+        EntryKind.LUMBAR_PUNCTURE,
+        EntryKind.RADIATION,
+        EntryKind.TRANSFUSION,
+        EntryKind.TRANSPLANT,
+        EntryKind.MILESTONE,
+    }
+)
+
 ANTHRACYCLINE_FIELDS = ("doxorubicin", "daunorubicin", "epirubicin", "idarubicin", "mitoxantrone")
 # The manual summary's alkylator doses (field <code>_mg_m2), the agents of the CED formula (Green 2014).
 ALKYLATOR_FIELDS = (
@@ -76,14 +88,7 @@ def treatment_facts(patient: Patient) -> TreatmentFacts:
     entries = list(
         TimelineEntry.objects.filter(
             patient=patient,
-            kind__in=[
-                EntryKind.CHEMO,
-                EntryKind.LUMBAR_PUNCTURE,
-                EntryKind.RADIATION,
-                EntryKind.TRANSFUSION,
-                EntryKind.TRANSPLANT,
-                EntryKind.MILESTONE,
-            ],
+            kind__in=EXPOSURE_KINDS,
         )
         .select_related("chemo__drug", "radiation", "transfusion", "lumbar_puncture")
         .prefetch_related("lumbar_puncture__it_drugs")

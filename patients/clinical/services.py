@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patients.clinical.exposure_store import recompute_exposures
+from patients.clinical.exposure_store import EXPOSURE_KINDS, recompute_exposures
 from patients.exposures.dose_limits import DoseRange, check_dose, fmt
 from patients.models import (
     DETAIL_MODELS,
@@ -390,14 +390,6 @@ def delete_phase(user, patient: Patient, phase: TreatmentPhase) -> None:
 
 # Kinds whose changes move the risk result or the exposures.
 RISK_KINDS = {EntryKind.MRD}
-EXPOSURE_KINDS = {
-    EntryKind.CHEMO,
-    EntryKind.LUMBAR_PUNCTURE,
-    EntryKind.RADIATION,
-    EntryKind.TRANSFUSION,
-    EntryKind.TRANSPLANT,
-    EntryKind.MILESTONE,
-}
 FUTURE_KINDS = {EntryKind.APPOINTMENT}
 
 

@@ -93,8 +93,12 @@ def per_dose_mg_m2(dose: float | None, unit: str, bsa_m2: float | None, weight_k
 
 
 def _long_steroid_courses(courses: Iterable[ChemoGiven], min_days: int) -> int:
+    return long_steroid_spans(((c.given_on, c.until or c.given_on) for c in courses), min_days)
+
+
+def long_steroid_spans(spans: Iterable[tuple[date, date]], min_days: int) -> int:
     """Continuous corticosteroid spans (overlapping or back-to-back courses merged) of at least min_days."""
-    spans = sorted((c.given_on, c.until or c.given_on) for c in courses)
+    spans = sorted(spans)
     merged: list[list[date]] = []
     for start, end in spans:
         if merged and (start - merged[-1][1]).days <= 1:

@@ -16,6 +16,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from patients.ages import age_on
+from patients.exposures.calculate import long_steroid_spans
+
 from . import codes as c
 from .validation import resource_problems
 
@@ -513,22 +516,13 @@ class _Reader:
                 self._summary_add("cranial_radiation_gy", gy)
                 born = self.plan.patient.get("date_of_birth")
                 if start and born:
-                    age = (start.year - born.year) - ((start.month, start.day) < (born.month, born.day))
-                    months = (start.month - born.month - (start.day < born.day)) % 12
-                    value = round(age + months / 12, 1)
+                    value = round(age_on(born, start).in_years, 1)
                     s["cranial_radiation_age_years"] = min(s.get("cranial_radiation_age_years", value), value)
             if site in HEART_SITES:
                 self._summary_add("heart_radiation_gy", gy)
             if site == "tbi":
                 self._summary_add("tbi_gy", gy)
-        spans = sorted(self.steroid_spans)
-        merged: list[list[date]] = []
-        for start, end in spans:
-            if merged and (start - merged[-1][1]).days <= 1:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        courses = sum(1 for a, b in merged if (b - a).days + 1 >= 28)
+        courses = long_steroid_spans(self.steroid_spans, 28)
         if courses:
             s["corticosteroid_long_courses"] = courses
         start, end = self.therapy

@@ -26,6 +26,9 @@ DEBUG = env("DEBUG")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Canonical base of the project's own FHIR code systems and identifiers in exported passports
+# (patients/fhir/codes.py, docs/fhir.md): the public address, kept stable once passports go out.
+FHIR_CODE_SYSTEM_BASE = env.str("FHIR_CODE_SYSTEM_BASE", default=f"{SITE_URL.rstrip('/')}/fhir")
 # Reverse proxies in front of the app whose X-Forwarded-For entries are believed (audit IPs).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

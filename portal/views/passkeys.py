@@ -26,6 +26,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from portal.accounts.events import AccountEvent, announce
 from portal.accounts.sign_in import SESSION_MFA_FAILURES, apply_language, may_sign_in_without_password
+from portal.care import audit
+from portal.care.models import AuditAction
 
 
 class PasswordRequired(exceptions.OTPWebAuthnApiError):
@@ -48,7 +50,8 @@ class CompleteAuthentication(webauthn.CompleteCredentialAuthenticationView):
     def complete_auth(self, device):
         passwordless = not self.request.user.is_authenticated
         if passwordless and not may_sign_in_without_password(device.user):
-            announce(device.user, AccountEvent.MFA_FAILED, obj=device, detail="passkey without password refused")
+            # A failed sign-in, not a wrong second-step code: it does not count towards the MFA lockout.
+            audit.record(device.user, AuditAction.LOGIN_FAILED, obj=device, detail="passkey without password refused")
             raise PasswordRequired()
         super().complete_auth(device)  # signs a family in (passwordless), then marks the second step
         announce(

@@ -16,7 +16,7 @@ from education.models import (
     Topic,
 )
 from education.services import _snapshot
-from portal.admin_base import AuditedModelAdmin
+from portal.admin_base import AuditedModelAdmin, ReadOnlyAdminMixin
 
 
 @admin.register(Topic)
@@ -86,19 +86,10 @@ class PageAdmin(admin.ModelAdmin):
 
 
 @admin.register(PageRevision)
-class PageRevisionAdmin(admin.ModelAdmin):
+class PageRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["page", "number", "kind", "user", "created_at"]
     list_filter = ["kind"]
     readonly_fields = [f.name for f in PageRevision._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PageWorkingCopy)

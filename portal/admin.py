@@ -35,6 +35,7 @@ from portal.admin_base import (
     CLINICIAN_ONLY,
     FAMILY_ONLY,
     AuditedModelAdmin,
+    ReadOnlyAdminMixin,
     RoleLimitedChoiceMessages,
     audited_autocomplete_view,
 )
@@ -343,7 +344,7 @@ class GrantStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(BreakGlassGrant)
-class BreakGlassGrantAdmin(AuditedModelAdmin):
+class BreakGlassGrantAdmin(ReadOnlyAdminMixin, AuditedModelAdmin):
     """Grants are evidence: read-only, except that an admin may end one early. Filter "status: active now"."""
 
     list_display = ("created_at", "clinician", "patient", "expires_at", "revoked_at", "active")
@@ -360,15 +361,6 @@ class BreakGlassGrantAdmin(AuditedModelAdmin):
     @admin.display(description=_("active"), boolean=True)
     def active(self, obj):
         return obj.is_active
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_revoke_permission(self, request):
         return request.user.is_active and request.user.is_site_admin
@@ -396,7 +388,7 @@ class NotificationAdmin(AuditedModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only for everyone (superusers too); filter, search, and export what is filtered as CSV."""
 
     list_display = ("at", "who", "action", "purpose", "patient_mrn", "object_type", "object_id", "ip_address")
@@ -416,15 +408,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description=_("MRN"), ordering="patient__mrn")
     def patient_mrn(self, obj):
         return obj.patient.mrn if obj.patient_id else ""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         export = path(

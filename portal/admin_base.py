@@ -31,6 +31,19 @@ def patient_of(obj, path: str):
 _patient_of = patient_of  # older name, kept for callers written against the first contract
 
 
+class ReadOnlyAdminMixin:
+    """Evidence rows: viewable in the admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedModelAdmin(admin.ModelAdmin):
     patient_path: str = "patient"
 

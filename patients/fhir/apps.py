@@ -6,3 +6,10 @@ class FhirConfig(AppConfig):
     label = "fhir"
     verbose_name = "FHIR passports"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.conf import settings
+
+        from . import codes
+
+        codes.configure(settings.FHIR_CODE_SYSTEM_BASE)

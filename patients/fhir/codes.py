@@ -8,7 +8,22 @@ project's own code system PROJECT_CS (documented in docs/fhir.md).
 from __future__ import annotations
 
 PCSP = "http://hl7.eu/fhir/ig/pcsp"
-PROJECT = "https://all-care-portal.example.org/fhir"
+# The canonical base of the project's own code systems, naming system and extensions: the
+# deployment's settings.FHIR_CODE_SYSTEM_BASE (default SITE_URL + "/fhir"), set by configure() when
+# the app loads (FhirConfig.ready). Readers use codes.PROJECT_CS etc. at call time, so they see it.
+PROJECT = "http://127.0.0.1:8000/fhir"
+
+
+def configure(base: str) -> None:
+    """Point the project's canonical URLs at `base` (an absolute URL without a trailing slash)."""
+    global PROJECT, PROJECT_CS, PROJECT_RULE_CS, PROJECT_MRN, RISK_GROUP_EXT
+    PROJECT = base.rstrip("/")
+    PROJECT_CS = f"{PROJECT}/CodeSystem/all-care"
+    PROJECT_RULE_CS = f"{PROJECT}/CodeSystem/late-effects-rule"
+    PROJECT_MRN = f"{PROJECT}/sid/mrn"
+    RISK_GROUP_EXT = f"{PROJECT}/StructureDefinition/risk-group"
+
+
 PROJECT_CS = f"{PROJECT}/CodeSystem/all-care"
 PROJECT_RULE_CS = f"{PROJECT}/CodeSystem/late-effects-rule"
 PROJECT_MRN = f"{PROJECT}/sid/mrn"
@@ -166,4 +181,7 @@ PROJECT_CODES = {
     "risk-group": "Treatment risk group",
     "mrd-timepoint": "MRD timepoint",
     "radiation-site": "Radiation site",
+    "predisposition": "Inherited predisposition syndrome",
 }
+# An inherited predisposition syndrome: PREDISPOSITION_PREFIX + our PredispositionSyndrome.code.
+PREDISPOSITION_PREFIX = "predisposition-"

@@ -99,6 +99,8 @@ class _Builder:
                 }
             )
         self.condition_ref = self.add(resource, d["id"], "diagnosis")
+        for syndrome in d.get("predispositions", ()):
+            self.predisposition(d, syndrome)
         if d.get("risk_group"):
             self.add(
                 {
@@ -164,6 +166,25 @@ class _Builder:
                 ucum = known[2] if known else (lab["unit"] or "1")
                 resource["valueQuantity"] = quantity(value, ucum, lab["unit"] or ucum)
             self.add(resource, f"lab/{lab['id']}", "results")
+
+    def predisposition(self, d: dict, syndrome: dict) -> None:
+        """An inherited predisposition syndrome: its own Condition, beside (not inside) the leukaemia."""
+        name = syndrome["name"]
+        self.add(
+            {
+                "resourceType": "Condition",
+                "clinicalStatus": concept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
+                "verificationStatus": concept(
+                    "http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed"
+                ),
+                "category": [concept(c.PROJECT_CS, "predisposition", c.PROJECT_CODES["predisposition"])],
+                "code": concept(c.PROJECT_CS, f"{c.PREDISPOSITION_PREFIX}{syndrome['code']}", name, text=name),
+                "subject": self.subject(),
+                "recordedDate": d["diagnosed_on"],
+            },
+            f"{d['id']}/predisposition/{syndrome['code']}",
+            "diagnosis",
+        )
 
     def chemo(self) -> None:
         for ch in self.record.get("chemo", ()):

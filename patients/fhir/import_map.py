@@ -65,6 +65,7 @@ class ImportPlan:
     unmapped: list[int] = field(default_factory=list)
     patient: dict = field(default_factory=dict)
     diagnosis: dict | None = None
+    predispositions: list[str] = field(default_factory=list)  # our PredispositionSyndrome codes
     summary: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     centre: str = ""
@@ -297,6 +298,10 @@ class _Reader:
             if ext.get("url") == c.ASSERTED_DATE_EXT:
                 onset = onset or _date(ext.get("valueDateTime"))
         if morphology is None:
+            syndrome = _code(r.get("code"), c.PROJECT_CS) or ""
+            if syndrome.startswith(c.PREDISPOSITION_PREFIX):
+                self.plan.predispositions.append(syndrome.removeprefix(c.PREDISPOSITION_PREFIX))
+                return True
             return False  # e.g. a late effect recorded as a Condition: kept in the passport, not mapped
         lineage = c.ICDO3_LINEAGE.get(morphology)
         text = (r.get("code") or {}).get("text") or morphology

@@ -24,7 +24,8 @@ from patients.clinical.exposure_store import ALKYLATOR_FIELDS, ANTHRACYCLINE_FIE
 from patients.exposures.calculate import per_dose_mg_m2
 from patients.late_effects import services as late_effects_services
 from patients.late_effects.models import CarePlan, FollowUpItem, FollowUpStatus
-from patients.models import ManualTreatmentSummary, Patient, TimelineEntry
+from patients.models import ManualTreatmentSummary, Patient, PredispositionSyndrome, TimelineEntry
+from patients.models.timeline import DETAIL_RELATED
 from portal.care.access import (
     can_edit_patient,
     deny_patient,
@@ -66,7 +67,7 @@ def export_record(user, patient: Patient) -> dict:
     family = is_family_user(user)
     entries = list(
         visible_entries(user, patient, TimelineEntry.objects.all())
-        .select_related("chemo__drug", "radiation", "mrd", "lab", "lumbar_puncture", "transfusion")
+        .select_related("chemo__drug", *DETAIL_RELATED.values())  # every kind's detail: e.detail is read for all
         .prefetch_related("lumbar_puncture__it_drugs")
         .order_by("occurred_on", "id")
     )
@@ -97,6 +98,7 @@ def export_record(user, patient: Patient) -> dict:
             "risk_group": risk.effective_group if risk else None,
             "risk_label": risk.effective_group.replace("_", " ").capitalize() if risk else None,
             "risk_date": _iso(risk.created_at.date()) if risk and getattr(risk, "created_at", None) else None,
+            "predispositions": list(diagnosis.predisposition_syndromes.order_by("code").values("code", "name")),
         }
     per_drug: dict[str, dict] = {}
     for e in entries:
@@ -293,6 +295,15 @@ def _summary_data(plan: ImportPlan, centre: str) -> dict:
     return data
 
 
+def _predispositions(plan: ImportPlan) -> list[PredispositionSyndrome]:
+    """The passport's predisposition syndromes we know; any other is noted for the clinician."""
+    known = list(PredispositionSyndrome.objects.filter(code__in=plan.predispositions))
+    unknown = sorted(set(plan.predispositions) - {p.code for p in known})
+    if unknown:
+        plan.notes.append("Predisposition syndromes not in our list: " + ", ".join(unknown))
+    return known
+
+
 def compare_plans(theirs: list[dict], ours: list[FollowUpItem], rule_codes: dict[str, list[int]]) -> dict:
     """Their recommendation codes (not cancelled) beside ours, with the differences named."""
     their_codes = {r["code"] for r in theirs if r.get("status") not in ("cancelled", "stopped", "entered-in-error")}
@@ -345,7 +356,13 @@ def import_bundle(user, bundle: dict, *, patient: Patient | None = None) -> tupl
             d = plan.diagnosis
             if d and d.get("lineage") and d.get("diagnosed_on") and clinical_selectors.diagnosis_of(target) is None:
                 clinical_services.save_diagnosis(
-                    user, target, {"diagnosed_on": d["diagnosed_on"], "lineage": d["lineage"]}
+                    user,
+                    target,
+                    {
+                        "diagnosed_on": d["diagnosed_on"],
+                        "lineage": d["lineage"],
+                        "predisposition_syndromes": _predispositions(plan),
+                    },
                 )
             manual = ManualTreatmentSummary.objects.filter(patient=target).first()
             clinical_services.save_manual_summary(

@@ -52,6 +52,11 @@ def needs_second_step(user) -> bool:
     return user.requires_mfa or has_authenticator(user)
 
 
+def may_sign_in_without_password(user) -> bool:
+    """Only family accounts may sign in with a passkey alone; staff need password and second step."""
+    return user.is_active and user.is_family and not user.requires_mfa
+
+
 def mfa_optional_for(user) -> bool:
     return not user.requires_mfa
 

@@ -15,7 +15,9 @@ verify() walks the rows in id order and names the first row whose hash does not 
 contents (an edit) or whose prev_hash does not match the row before it (a deletion, an insert
 behind the application's back, or a rewritten predecessor). Rows written before the chain existed
 (empty hashes) are accepted only as a prefix. A deletion of the newest rows cannot be seen from
-the chain alone.
+the chain alone: every verification reports the head (row count, last id, last hash), and a head
+recorded earlier outside the table (an anchor, check_anchor) must still be in the chain, with as
+many rows up to it, so cutting the tail off is found too.
 
 This module does not import the models (they import it); callers pass the table and values.
 """
@@ -94,11 +96,36 @@ def link(events: Iterable, *, table: str, using: str) -> None:
 
 
 @dataclass(frozen=True)
+class Head:
+    """Where the chain ended when it was verified: rows (chained and legacy), the last id and hash."""
+
+    rows: int = 0
+    last_id: int | None = None
+    last_hash: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.rows}:{self.last_id or 0}:{self.last_hash or '-'}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        """The inverse of str(): "ROWS:LAST_ID:LAST_HASH"."""
+        try:
+            rows, last_id, last_hash = text.strip().split(":")
+            head = cls(int(rows), int(last_id) or None, "" if last_hash == "-" else last_hash)
+        except ValueError:
+            raise ValueError(f"not a head (ROWS:LAST_ID:LAST_HASH): {text.strip()!r}") from None
+        if head.rows < 0 or (head.last_hash and len(head.last_hash) != 64):
+            raise ValueError(f"not a head (ROWS:LAST_ID:LAST_HASH): {text.strip()!r}")
+        return head
+
+
+@dataclass(frozen=True)
 class Verdict:
     checked: int
     legacy: int
     problem: str = ""
     row_id: int | None = None
+    head: Head = Head()
 
     @property
     def ok(self) -> bool:
@@ -133,7 +160,29 @@ def verify(rows: Iterable[Sequence]) -> Verdict:
         checked += 1
         expected = row_hash
         previous_id = row_id
-    return Verdict(checked, legacy)
+    return Verdict(checked, legacy, head=Head(checked + legacy, previous_id, expected or ""))
+
+
+def check_anchor(queryset, anchor: Head) -> str:
+    """What is wrong with the trail against a head recorded earlier ("" when nothing).
+
+    Call after verify() passed: then the anchored row still carrying its hash, with as many rows up
+    to it as then, means nothing up to the anchor was removed, and the chain covers what came after.
+    """
+    if anchor.last_id is None:
+        return ""
+    kept = queryset.filter(id=anchor.last_id).values_list("row_hash", flat=True).first()
+    if kept is None:
+        return (
+            f"the anchored head, row {anchor.last_id}, is gone: the newest rows of the trail were deleted "
+            f"(the anchor counted {anchor.rows} rows up to it)"
+        )
+    if kept != anchor.last_hash:
+        return f"row {anchor.last_id} no longer carries the anchored hash: the tail of the trail was rewritten"
+    rows = queryset.filter(id__lte=anchor.last_id).count()
+    if rows != anchor.rows:
+        return f"{rows} rows up to the anchored row {anchor.last_id}, the anchor counted {anchor.rows}"
+    return ""
 
 
 def stream(queryset, chunk_size: int = 10_000) -> Iterator[tuple]:

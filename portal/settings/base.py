@@ -26,6 +26,9 @@ DEBUG = env("DEBUG")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Canonical base of the project's own FHIR code systems and identifiers in exported passports
+# (patients/fhir/codes.py, docs/fhir.md): the public address, kept stable once passports go out.
+FHIR_CODE_SYSTEM_BASE = env.str("FHIR_CODE_SYSTEM_BASE", default=f"{SITE_URL.rstrip('/')}/fhir")
 # Reverse proxies in front of the app whose X-Forwarded-For entries are believed (audit IPs).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -153,6 +156,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signs in with a passkey alone; portal/views/passkeys.py lets only families through it.
+    "django_otp_webauthn.backends.WebAuthnBackend",
 ]
 # Password reset links work once, for a short while (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=2) * 3600
@@ -219,11 +224,15 @@ MFA_ACCOUNT_FAILURE_LIMIT = env.int("MFA_ACCOUNT_FAILURE_LIMIT", default=10)
 MFA_ACCOUNT_FAILURE_WINDOW = timedelta(minutes=env.int("MFA_ACCOUNT_FAILURE_MINUTES", default=60))
 RECOVERY_CODE_COUNT = 10
 # Passkeys (django-otp-webauthn): a second step beside the authenticator app, for staff and for
-# families who turned two-step verification on. Not a password replacement here.
+# families who turned two-step verification on; and for families an optional sign-in without a
+# password ("Sign in with a passkey"). Staff always need their password and a second step: the
+# passwordless completion refuses them (portal/views/passkeys.py). With passwordless sign-in on,
+# the library asks authenticators for discoverable credentials (passkeys proper) at registration.
+# The RP ID is the site's host name; the allowed origins are the full origins people use.
 OTP_WEBAUTHN_RP_ID = env.str("OTP_WEBAUTHN_RP_ID", default="localhost")
 OTP_WEBAUTHN_RP_NAME = env.str("OTP_WEBAUTHN_RP_NAME", default="ALL Care Portal")
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("OTP_WEBAUTHN_ALLOWED_ORIGINS", default=["http://localhost:8000"])
-OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = env.bool("OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN", default=True)
 # Recovery codes are stored as PBKDF2-SHA256 with a salt per account (portal/accounts/recovery.py).
 RECOVERY_CODE_HASH_ITERATIONS = env.int("RECOVERY_CODE_HASH_ITERATIONS", default=200_000)
 # How long a calendar-feed address works before the family makes a new one (stored hashed).

@@ -70,4 +70,4 @@ def sign_in(page, email: str, password: str = "correct-horse-battery") -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()

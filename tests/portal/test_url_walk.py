@@ -112,7 +112,7 @@ SITE_ROUTES = (
     ("admin:care_auditevent_export", "admin/care/auditevent/export.csv"),
     (
         "admin:app_list",
-        "admin/^(?P<app_label>auth|django_celery_beat|axes|patients|late_effects|reminders|education|accounts|care)/$",
+        "admin/^(?P<app_label>auth|django_celery_beat|axes|patients|late_effects|reminders|fhir|education|accounts|care)/$",
     ),
     (None, "admin/(?P<url>.*)$"),
     ("api-schema", "api/schema/"),
@@ -218,6 +218,7 @@ ADMIN_MODELS = (
     "patients.timelineentry",
     "patients.exposurerecord",
     "patients.manualtreatmentsummary",
+    "fhir.passportimport",
     "late_effects.ruleset",
     "late_effects.followupitem",
     "reminders.reminder",

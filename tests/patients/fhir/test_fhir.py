@@ -275,13 +275,45 @@ def test_round_trip_same_exposures_and_plan(ruleset, clinician, patient):
     row, created = services.import_bundle(clinician, moved)
     assert created and row.patient_id != patient.pk
     theirs, ours = exposures(row.patient), exposures(patient)
-    # Known gap: predisposition syndromes are not exported yet.
-    theirs.pop("predisposition_syndromes"), ours.pop("predisposition_syndromes")
+    assert theirs["predisposition_syndromes"] == ["down"]  # travels as its own Condition
     assert theirs == ours
     assert open_slots(row.patient) == open_slots(patient)
 
 
-@pytest.mark.xfail(strict=True, reason="export still grows by a few queries with more entries: not fixed yet")
+def test_predisposition_syndromes_are_exported_as_conditions_and_unknown_ones_noted(ruleset, clinician, patient):
+    from patients.fhir import codes as c
+
+    Patient.objects.filter(pk=patient.pk).update(date_of_birth=date(2012, 1, 1))
+    patient.refresh_from_db()
+    populate_record(clinician, patient, date(2019, 1, 7))
+    bundle = services.export_bundle(clinician, patient)
+    conditions = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Condition"]
+    syndrome = next(r for r in conditions if r["code"]["coding"][0]["code"].startswith("predisposition-"))
+    assert syndrome["code"]["coding"][0] == {
+        "system": c.PROJECT_CS,
+        "code": "predisposition-down",
+        "display": "Down syndrome",
+    }
+    assert syndrome["category"][0]["coding"][0]["code"] == "predisposition"
+    assert len(conditions) == 2  # the leukaemia and the syndrome, each its own Condition
+    diagnosis_section = next(s for s in bundle["entry"][0]["resource"]["section"] if s["title"] == "Diagnosis")
+    assert len(diagnosis_section["entry"]) >= 2
+
+    moved = copy.deepcopy(bundle)
+    person = next(e["resource"] for e in moved["entry"] if e["resource"]["resourceType"] == "Patient")
+    person["identifier"][0]["value"], person["name"][0]["family"] = "MOVED-2", "Moved"
+    syndrome = next(
+        e["resource"] for e in moved["entry"] if e["resource"].get("code", {}).get("text") == "Down syndrome"
+    )
+    syndrome["code"]["coding"][0]["code"] = "predisposition-unheard-of"
+    row, _ = services.import_bundle(clinician, moved)
+    assert not row.patient.diagnosis.predisposition_syndromes.exists()
+    assert (
+        "Predisposition syndromes not in our list: unheard-of"
+        in ManualTreatmentSummary.objects.get(patient=row.patient).notes
+    )
+
+
 def test_export_query_count_does_not_grow(ruleset, clinician, patient):
     Patient.objects.filter(pk=patient.pk).update(date_of_birth=date(2012, 1, 1))
     patient.refresh_from_db()
@@ -314,3 +346,41 @@ def test_access(client, ruleset, clinician, patient, family_user, other_patient,
         signed_in_client(clinician).post("/fhir/Bundle", body, content_type="application/fhir+json").status_code == 201
     )
     assert not PatientFactory._meta.model.objects.filter(pk=-1).exists()
+
+
+def test_the_project_code_system_follows_the_canonical_base_setting(ruleset, clinician, patient, settings):
+    from django.apps import apps
+
+    from patients.fhir import codes as c
+
+    original = c.PROJECT
+    assert original == settings.FHIR_CODE_SYSTEM_BASE.rstrip("/")
+    settings.FHIR_CODE_SYSTEM_BASE = "https://passports.hospital.test/fhir/"
+    Patient.objects.filter(pk=patient.pk).update(date_of_birth=date(2012, 1, 1))
+    patient.refresh_from_db()
+    try:
+        apps.get_app_config("fhir").ready()
+        populate_record(clinician, patient, date(2019, 1, 7))
+        bundle = json.dumps(services.export_bundle(clinician, patient))
+        assert "https://passports.hospital.test/fhir/CodeSystem/all-care" in bundle
+        assert "https://passports.hospital.test/fhir/sid/mrn" in bundle
+    finally:
+        c.configure(original)
+
+
+def test_admin_lists_imports_read_only_with_their_warnings(ruleset, clinician, site_admin):
+    from django.utils.html import escape
+
+    from tests.conftest import signed_in_client
+
+    row, _ = services.import_bundle(clinician, example("germany"))
+    assert row.warnings
+    admin = signed_in_client(site_admin)
+    listing = admin.get("/admin/fhir/passportimport/")
+    assert listing.status_code == 200 and row.patient.mrn in listing.content.decode()
+    page = admin.get(f"/admin/fhir/passportimport/{row.pk}/change/").content.decode()
+    assert escape(row.warnings[0]["message"]) in page
+    assert 'name="_save"' not in page  # read-only: nothing to save
+    assert admin.get("/admin/fhir/passportimport/add/").status_code == 403
+    assert admin.post(f"/admin/fhir/passportimport/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert PassportImport.objects.filter(pk=row.pk).exists()

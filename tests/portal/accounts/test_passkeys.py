@@ -1,7 +1,8 @@
-"""Passkeys (django-otp-webauthn): offered on the Security page and at the second step, CSP-clean.
+"""Passkeys (django-otp-webauthn): offered on the Security page, at the second step and (families
+only) on the sign-in page, CSP-clean.
 
-Server side only: the WebAuthn ceremony itself needs an authenticator (a browser test with a
-virtual authenticator is the next step; see the report of issue 13, point 6).
+Server side: the signature check is stubbed here; tests/browser/test_passkeys.py runs the whole
+ceremony in Chromium with a virtual authenticator.
 """
 
 import pytest
@@ -59,6 +60,48 @@ def test_registration_needs_the_second_step_first(clinician):
     verified = signed_in_client(clinician)
     response = verified.post(reverse("otp_webauthn:credential-registration-begin"))
     assert response.status_code == 200 and "challenge" in response.json()
+
+
+def test_sign_in_page_offers_a_passkey_with_static_script_only(client):
+    import re
+
+    page = client.get(reverse("portal:login")).content.decode()
+    assert 'id="passkey-verification-button"' in page
+    assert "django_otp_webauthn/otp_webauthn_auth.js" in page
+    for tag in re.findall(r"<script[^>]*>", page):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+
+
+def passwordless(client: Client, device: WebAuthnCredential, monkeypatch):
+    """Both ceremony steps without a password, the authenticator's signature check stubbed out."""
+    from django_otp_webauthn.helpers import WebAuthnHelper
+
+    monkeypatch.setattr(WebAuthnHelper, "authenticate_complete", lambda self, **kw: device)
+    assert client.post(reverse("otp_webauthn:credential-authentication-begin")).status_code == 200
+    return client.post(
+        reverse("otp_webauthn:credential-authentication-complete"), "{}", content_type="application/json"
+    )
+
+
+def test_a_family_member_signs_in_with_a_passkey_alone(family_user, monkeypatch):
+    client = Client()
+    response = passwordless(client, passkey(family_user), monkeypatch)
+    assert response.status_code == 200 and response.json()["redirect_url"]
+    assert int(client.session["_auth_user_id"]) == family_user.pk
+    assert client.session.get("otp_device_id")  # the passkey also counts as the second step
+    assert AuditEvent.objects.filter(user=family_user, action="login").exists()
+    assert AuditEvent.objects.filter(user=family_user, detail="passkey sign-in").exists()
+
+
+def test_staff_cannot_skip_the_password_with_a_passkey(clinician, monkeypatch):
+    client = Client()
+    response = passwordless(client, passkey(clinician), monkeypatch)
+    assert response.status_code == 403 and response.json()["code"] == "password_required"
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("portal:home")).status_code == 302  # still signed out
+    refused = AuditEvent.objects.get(user=clinician, detail="passkey without password refused")
+    assert refused.action == "login_failed"
+    assert not AuditEvent.objects.filter(user=clinician, action="login").exists()
 
 
 def test_passkey_removal_is_own_only_and_audited(clinician, family_user):

@@ -215,3 +215,89 @@ def test_concurrent_writers_keep_a_single_chain(transactional_db, clinician, pat
     assert errors == []
     assert AuditEvent.objects.count() == 4 * (16 + 4 * 2)
     assert verify().startswith(f"audit trail intact: {4 * 24} chained rows")
+
+
+# --- The anchor: a head recorded outside the table ------------------------------------------------
+
+
+def head_of(output: str) -> str:
+    return output.rsplit("head: ", 1)[1].strip()
+
+
+def delete_newest(count: int) -> None:
+    newest = list(AuditEvent.objects.order_by("-id").values_list("id", flat=True)[:count])
+    behind_the_triggers_back("DELETE FROM care_auditevent WHERE id = ANY(%s)", [newest])
+
+
+@pytest.mark.django_db
+def test_deleting_the_newest_row_is_found_against_an_earlier_head(clinician, patient):
+    *_, last = three_rows(clinician, patient)
+    head = head_of(verify())
+    assert head == f"3:{last.pk}:{last.row_hash}"
+    audit.record(clinician, "view", patient=patient)  # later rows are fine
+    call_command("verify_audit", expect_head=head, stdout=io.StringIO())
+    with transaction.atomic():
+        delete_newest(2)  # the row after the anchor and the anchored row itself
+        assert verify().startswith("audit trail intact: 2 chained rows")  # the chain alone cannot tell
+        with pytest.raises(CommandError, match=f"the anchored head, row {last.pk}, is gone"):
+            call_command("verify_audit", expect_head=head, stdout=io.StringIO())
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_the_anchor_file_records_each_head_and_catches_a_cut_tail(clinician, patient, tmp_path):
+    anchors = tmp_path / "heads.jsonl"
+    three_rows(clinician, patient)
+    call_command("verify_audit", anchor_file=anchors, stdout=io.StringIO())  # no anchor yet: records one
+    audit.record(clinician, "view", patient=patient)
+    out = io.StringIO()
+    call_command("verify_audit", anchor_file=anchors, stdout=out)
+    assert "1 anchor(s) held" in out.getvalue()
+    assert len(anchors.read_text().splitlines()) == 2
+    with transaction.atomic():
+        delete_newest(1)
+        with pytest.raises(CommandError, match="is gone: the newest rows of the trail were deleted"):
+            call_command("verify_audit", anchor_file=anchors, stdout=io.StringIO())
+        transaction.set_rollback(True)
+    assert len(anchors.read_text().splitlines()) == 2  # a failed run records nothing
+
+
+@pytest.mark.django_db
+def test_a_rewritten_anchored_row_or_a_bad_head_is_refused(clinician, patient):
+    *_, last = three_rows(clinician, patient)
+    with pytest.raises(CommandError, match="not a head"):
+        call_command("verify_audit", expect_head="three rows", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="no longer carries the anchored hash"):
+        call_command("verify_audit", expect_head=f"3:{last.pk}:{'f' * 64}", stdout=io.StringIO())
+    with pytest.raises(CommandError, match=rf"3 rows up to the anchored row {last.pk}, the anchor counted 4"):
+        call_command("verify_audit", expect_head=f"4:{last.pk}:{last.row_hash}", stdout=io.StringIO())
+
+
+# --- Re-running audit_db_roles ------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_audit_db_roles_reapplies_the_narrow_grant_after_the_audit_table_is_recreated(roles):
+    def rights() -> dict[str, bool]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_userbyid(relowner), has_table_privilege(%s, oid, 'DELETE'),"
+                " has_table_privilege(%s, oid, 'INSERT') FROM pg_class WHERE oid = 'care_auditevent'::regclass",
+                [APP, APP],
+            )
+            owner, delete, insert = cursor.fetchone()
+        return {"owned_by_owner": owner == OWNER, "app_may_delete": delete, "app_may_insert": insert}
+
+    assert rights() == {"owned_by_owner": True, "app_may_delete": False, "app_may_insert": True}
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A restore or a migration builds the table anew (here as the superuser): the old grants are gone.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE care_auditevent RENAME TO care_auditevent_old")
+        cursor.execute("CREATE TABLE care_auditevent (LIKE care_auditevent_old INCLUDING ALL)")
+        cursor.execute(f"GRANT ALL ON care_auditevent TO {APP}")
+        assert rights()["app_may_delete"] and not rights()["owned_by_owner"]
+        call_command("audit_db_roles", owner=OWNER, app=APP, verbosity=0)
+        assert rights() == {"owned_by_owner": True, "app_may_delete": False, "app_may_insert": True}
+        call_command("audit_db_roles", owner=OWNER, app=APP, verbosity=0)  # and again: nothing changes
+        assert rights() == {"owned_by_owner": True, "app_may_delete": False, "app_may_insert": True}
+        transaction.set_rollback(True)

@@ -58,6 +58,8 @@ FAMILY_TEMPLATES = [
     # The child's record as the family sees it, follow-ups, reminders.
     "patients/templates/patients/family_home.html",
     "patients/templates/patients/family_child.html",
+    "patients/templates/patients/_family_whats_next.html",
+    "patients/templates/patients/family_timeline.html",
     "patients/templates/patients/family_access_log.html",
     "patients/templates/patients/family_follow_ups.html",
     "patients/templates/patients/reminder_settings.html",
@@ -87,6 +89,9 @@ FAMILY_PYTHON_MSGIDS = [
     "Overdue follow-up",
     "Follow-up appointment",
     "Follow-ups",
+    "Clinic visit",
+    "Check-up",
+    "%(title)s %(n)s of %(total)s",
     "not detected (<%(pct)s%%)",
     "Your reminder settings are saved.",
     "Your new calendar address is ready. Any older address no longer works.",
@@ -141,8 +146,8 @@ def spanish_catalog() -> dict:
 def test_templates_in_the_list_exist_and_hold_strings():
     for name in FAMILY_TEMPLATES:
         assert (BASE / name).exists(), name
-    assert "Your child's treatment so far" in template_msgids(
-        BASE / "patients/templates/patients/clinical/_family_timeline.html"
+    assert "Your care team has not shared any treatment events yet. They will appear here when they do." in (
+        template_msgids(BASE / "patients/templates/patients/clinical/_family_timeline.html")
     )
     assert ("Please wait %(minutes)s minute after your last attempt, then try again.", 0) in template_msgids(
         BASE / "portal/templates/portal/locked_out.html"
@@ -278,7 +283,7 @@ def test_calendar_feed_speaks_the_account_language(plan_for_spanish_parent, fami
     ReminderPreference.objects.create(user=family_user)
     token = feeds.create_feed(family_user).token
     body = feeds.feed_for_token(token).decode()
-    assert "SUMMARY:Cita de control" in body and "Follow-up appointment" not in body
+    assert "SUMMARY:Revisión" in body and "Check-up" not in body
 
 
 def test_mrd_display_is_translated(settings):

@@ -26,6 +26,9 @@ urlpatterns = [
     path("patients/<int:patient_id>/risk/<int:assessment_id>/decision/", clinical.risk_decide, name="risk_decide"),
     path("patients/<int:patient_id>/manual-summary/", clinical.manual_summary_edit, name="manual_summary"),
     path("patients/<int:patient_id>/treatment-summary/", clinical.treatment_summary, name="treatment_summary"),
+    path(
+        "patients/<int:patient_id>/treatment-summary.pdf", clinical.treatment_summary_pdf, name="treatment_summary_pdf"
+    ),
     path("family/", family.family_home, name="family_home"),
     path("family/children/<int:patient_id>/", family.family_child, name="family_child"),
     path("family/children/<int:patient_id>/timeline/", family.family_timeline, name="family_timeline"),

@@ -134,7 +134,7 @@ def _feed_visibility(user) -> Q | None:
     """The family rule for every child the feed's owner may see, as one filter (one query for the links)."""
     if not is_family_user(user):
         return None
-    links = list(active_family_links(user).order_by("patient_id"))
+    links = list(active_family_links(user).select_related("patient").order_by("patient_id"))
     if not links:
         return None
     visible = Q()

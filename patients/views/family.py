@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from education import panels
 from patients import selectors
 from patients.clinical import selectors as clinical_selectors
+from patients.late_effects import wording
 from patients.reminders import feeds, upcoming
 from portal.accounts.models import Role, User
 from portal.care.access import FAMILY_PAGE, deny, patient_for_page
@@ -44,16 +45,21 @@ def family_child(request, patient_id: int):
     patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
     today = timezone.localdate()
     since = upcoming.last_visit(request.user, patient, request.path)
+    language = get_language()
+    next_items = upcoming.next_items(request.user, patient, today=today)
+    for n in next_items:  # the rule set's plain wording, in the page's language (no query)
+        if n.kind == upcoming.FOLLOW_UP:
+            n.item.what_local = wording.localise(n.item.what_plain or n.item.what, language)
     context = {
         "patient": patient,
         "today": today,
         "place": upcoming.phase_place(patient, today=today),
-        "next_items": upcoming.next_items(request.user, patient, today=today),
+        "next_items": next_items,
         "new_entries": upcoming.newly_released(request.user, patient, since=since),
         "since": since,
         "contacts": upcoming.care_contacts(patient),
         "latest": clinical_selectors.family_timeline_page(request.user, patient, size=FAMILY_HOME_LATEST).entries,
-        "education": panels.family_panel(request.user, patient, get_language()),
+        "education": panels.family_panel(request.user, patient, language),
     }
     return render(request, "patients/family_child.html", context)
 

@@ -26,6 +26,10 @@ DEBUG = env("DEBUG")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The centre at the head of the treatment summary (screen, print and PDF) a survivorship clinic receives.
+CENTRE_NAME = env.str("CENTRE_NAME", default="Children's Cancer Centre")
+CENTRE_ADDRESS = env.str("CENTRE_ADDRESS", default="")
+CENTRE_PHONE = env.str("CENTRE_PHONE", default="")
 # Reverse proxies in front of the app whose X-Forwarded-For entries are believed (audit IPs).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

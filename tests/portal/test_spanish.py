@@ -211,10 +211,13 @@ def test_spanish_preferring_parent_sees_family_pages_in_spanish(spanish_family):
     assert '<html lang="es">' in html
     assert "El tratamiento de su hijo o hija hasta ahora" in html
     assert "Your child&#x27;s treatment so far" not in html and "Your child's treatment so far" not in html
-    assert "Prueba de EMR: busca células de leucemia que hayan quedado" in html
-    assert "no se encontraron (&lt;0.01%)" in html and "not detected" not in html
+    assert "Qué sigue" in html and "What&#x27;s next" not in html
     assert "Controles después del tratamiento" in html and "Check-ups after treatment" not in html
     assert "Cerrar sesión" in html and "Sign out" not in html
+
+    html = _page(client, reverse("patients:family_timeline", kwargs=pid))
+    assert "Prueba de EMR: busca células de leucemia que hayan quedado" in html
+    assert "no se encontraron (&lt;0.01%)" in html and "not detected" not in html
 
     html = _page(client, reverse("patients:family_follow_ups", kwargs=pid))
     assert '<html lang="es">' in html
@@ -452,6 +455,16 @@ def full_spanish_record(db):
     TimelineEntry.objects.filter(patient=child, kind="imaging").update(result="Radiografía de tórax: sin masa")
     TimelineEntry.objects.filter(patient=child, kind="bone_marrow").update(result="Médula M1")
     TimelineEntry.objects.filter(patient=child, kind="appointment").update(title="Visita a la clínica")
+    # A visit ahead and a care team with a contact, so "what's next" and "who to call" are filled in.
+    TimelineEntry.objects.filter(pk=TimelineEntry.objects.filter(patient=child, kind="appointment").first().pk).update(
+        occurred_on=date.today() + timedelta(days=3)
+    )
+    from portal.care.models import CareTeam, CareTeamChild
+
+    team = CareTeam.objects.create(
+        name="Equipo LLA", contact_label="Enfermería", contact_phone="+1 555 0100", contact_hours="Lunes a viernes"
+    )
+    CareTeamChild.objects.create(team=team, patient=child)
     load_default_ruleset()
     echo_due = date.today() + timedelta(days=7)  # due two years after the end of therapy
     end = echo_due.replace(year=echo_due.year - 2, day=min(echo_due.day, 28))
@@ -477,6 +490,7 @@ def family_urls(child) -> list[str]:
     urls = [
         reverse("patients:family_home"),
         reverse("patients:family_child", kwargs=pid),
+        reverse("patients:family_timeline", kwargs=pid),
         reverse("patients:family_access_log", kwargs=pid),
         reverse("patients:family_follow_ups", kwargs=pid),
         reverse("patients:reminder_settings"),

@@ -155,6 +155,7 @@ SITE_ROUTES = (
     ("patients:risk_decide", "patients/<int:patient_id>/risk/<int:assessment_id>/decision/"),
     ("patients:manual_summary", "patients/<int:patient_id>/manual-summary/"),
     ("patients:treatment_summary", "patients/<int:patient_id>/treatment-summary/"),
+    ("patients:treatment_summary_pdf", "patients/<int:patient_id>/treatment-summary.pdf"),
     ("patients:family_home", "family/"),
     ("patients:family_child", "family/children/<int:patient_id>/"),
     ("patients:family_timeline", "family/children/<int:patient_id>/timeline/"),

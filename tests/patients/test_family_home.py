@@ -116,3 +116,15 @@ def test_full_timeline_is_newest_first_by_month_and_flat(family_client, patient)
 def test_other_familys_child_is_404(family_client, other_patient):
     for name in ("patients:family_child", "patients:family_timeline"):
         assert family_client.get(reverse(name, kwargs={"patient_id": other_patient.pk})).status_code == 404
+
+
+def test_follow_ups_page_lists_the_coming_visits_with_add_to_calendar(family_client, patient, clinician):
+    soon = date.today() + timedelta(days=9)
+    visit = add_entry(clinician, patient, "appointment", soon, title="Clinic day", visibility="released")
+    add_entry(
+        clinician, patient, "appointment", date.today() - timedelta(days=9), title="Past day", visibility="released"
+    )
+    html = family_client.get(reverse("patients:family_follow_ups", kwargs={"patient_id": patient.pk})).content.decode()
+    assert "Clinic day" in html and "Past day" not in html
+    kwargs = {"patient_id": patient.pk, "kind": "appointment", "item_id": visit.pk}
+    assert reverse("patients:family_calendar_item", kwargs=kwargs) in html

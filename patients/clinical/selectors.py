@@ -368,6 +368,13 @@ def treatment_summary(user, patient: Patient) -> TreatmentSummary:
     )
 
 
+def upcoming_appointments(user, patient: Patient, *, today: date, limit: int | None = None) -> list[TimelineEntry]:
+    """Appointments on or after `today` this user may see (families: released), soonest first; one query."""
+    qs = visible_entries(user, patient, TimelineEntry.objects.filter(kind=EntryKind.APPOINTMENT))
+    qs = qs.filter(occurred_on__gte=today).order_by("occurred_on", "id")
+    return list(qs[:limit] if limit else qs)
+
+
 def family_timeline(user, patient: Patient) -> list[TimelineEntry]:
     """Released entries only (visible_entries applies the family rules), oldest first for a story."""
     entries = list(visible_entries(user, patient, entries_queryset()).order_by("occurred_on", "id"))

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 
-from patients.clinical.selectors import current_phase, entries_queryset, phases_of
+from patients.clinical.selectors import current_phase, entries_queryset, phases_of, upcoming_appointments
 from patients.late_effects.models import FollowUpItem, FollowUpStatus
 from patients.models import Patient
 from patients.models.timeline import EntryKind, TimelineEntry, TreatmentPhase
@@ -51,12 +51,6 @@ class PhasePlace:
     number: int
     total: int
     phases: list[TreatmentPhase]
-
-
-def upcoming_appointments(user, patient: Patient, *, today: date, limit: int | None = None):
-    qs = visible_entries(user, patient, TimelineEntry.objects.filter(kind=EntryKind.APPOINTMENT))
-    qs = qs.filter(occurred_on__gte=today).order_by("occurred_on", "id")
-    return list(qs[:limit] if limit else qs)
 
 
 def open_follow_ups(user, patient: Patient, *, limit: int | None = None):

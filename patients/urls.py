@@ -26,8 +26,17 @@ urlpatterns = [
     path("patients/<int:patient_id>/risk/<int:assessment_id>/decision/", clinical.risk_decide, name="risk_decide"),
     path("patients/<int:patient_id>/manual-summary/", clinical.manual_summary_edit, name="manual_summary"),
     path("patients/<int:patient_id>/treatment-summary/", clinical.treatment_summary, name="treatment_summary"),
+    path(
+        "patients/<int:patient_id>/treatment-summary.pdf", clinical.treatment_summary_pdf, name="treatment_summary_pdf"
+    ),
     path("family/", family.family_home, name="family_home"),
     path("family/children/<int:patient_id>/", family.family_child, name="family_child"),
+    path("family/children/<int:patient_id>/timeline/", family.family_timeline, name="family_timeline"),
+    path(
+        "family/children/<int:patient_id>/calendar/<slug:kind>/<int:item_id>.ics",
+        family.family_calendar_item,
+        name="family_calendar_item",
+    ),
     path("family/children/<int:patient_id>/access-log/", family.family_access_log, name="family_access_log"),
     *late_effects_urls,
     *reminders_urls,

@@ -258,7 +258,7 @@ class CareTeamAdmin(admin.ModelAdmin):
 
     list_display = ("name", "member_count", "child_count", "created_at")
     search_fields = ("name",)
-    fields = ("name", "description", "created_at")
+    fields = ("name", "description", "contact_label", "contact_phone", "contact_email", "contact_hours", "created_at")
     readonly_fields = ("created_at",)
     inlines = [CareTeamMemberInline, CareTeamChildInline]
 

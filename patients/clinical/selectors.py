@@ -14,11 +14,12 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from patients.clinical.exposure_store import load_exposure_summary
 from patients.models import (
+    ChemoAdministration,
     Diagnosis,
     EntryKind,
     ExposureRecord,
@@ -304,6 +305,39 @@ class TreatmentSummary:
     radiation: list[TimelineEntry]
     transplant: list[TimelineEntry]
     adverse_events: list[TimelineEntry]
+    agents: list[dict] = field(default_factory=list)
+
+
+def agent_totals(user, patient: Patient) -> list[dict]:
+    """Every agent's cumulative dose by route and unit as recorded (dose × number of doses), in one query.
+
+    Rows: drug (name), route, unit, total, administrations, first, last; by drug name, then route.
+    Intrathecal doses are flat (mg) and stay apart from systemic ones, as a survivorship clinic reads them.
+    """
+    entries = visible_entries(user, patient, TimelineEntry.objects.filter(kind=EntryKind.CHEMO))
+    total = ExpressionWrapper(F("dose") * F("doses"), output_field=DecimalField(max_digits=14, decimal_places=3))
+    rows = (
+        ChemoAdministration.objects.filter(entry__in=entries)
+        .values("drug__name", "route", "dose_unit")
+        .annotate(
+            total=Sum(total),
+            administrations=Sum("doses"),
+            first=Min("entry__occurred_on"),
+            last=Max("entry__occurred_on"),
+        )
+        .order_by("drug__name", "route", "dose_unit")
+    )
+    routes = dict(ChemoAdministration._meta.get_field("route").choices)
+    units = dict(ChemoAdministration._meta.get_field("dose_unit").choices)
+    return [
+        {
+            **row,
+            "drug": row["drug__name"],
+            "route_label": routes.get(row["route"], row["route"]),
+            "unit": units.get(row["dose_unit"], row["dose_unit"]),
+        }
+        for row in rows
+    ]
 
 
 def treatment_summary(user, patient: Patient) -> TreatmentSummary:
@@ -330,7 +364,15 @@ def treatment_summary(user, patient: Patient) -> TreatmentSummary:
         radiation=[e for e in entries if e.kind == EntryKind.RADIATION],
         transplant=[e for e in entries if e.kind == EntryKind.TRANSPLANT],
         adverse_events=[e for e in entries if e.kind == EntryKind.ADVERSE_EVENT and e.adverse_event.grade >= 3],
+        agents=agent_totals(user, patient),
     )
+
+
+def upcoming_appointments(user, patient: Patient, *, today: date, limit: int | None = None) -> list[TimelineEntry]:
+    """Appointments on or after `today` this user may see (families: released), soonest first; one query."""
+    qs = visible_entries(user, patient, TimelineEntry.objects.filter(kind=EntryKind.APPOINTMENT))
+    qs = qs.filter(occurred_on__gte=today).order_by("occurred_on", "id")
+    return list(qs[:limit] if limit else qs)
 
 
 def family_timeline(user, patient: Patient) -> list[TimelineEntry]:

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from patients.clinical import selectors as clinical_selectors
 from patients.clinical.exposure_store import load_exposure_summary
 from patients.late_effects import selectors, services, wording
 from patients.late_effects.forms import CloseItemForm, CompleteItemForm
@@ -138,4 +139,6 @@ def family_follow_ups(request, patient_id: int):
         item.current_state = item.state(today)
         item.what_local = wording.localise(item.what_plain or item.what, language)
         item.why_local = wording.localise(item.why, language)
-    return render(request, "patients/family_follow_ups.html", {"patient": patient, "items": items})
+    visits = clinical_selectors.upcoming_appointments(request.user, patient, today=today)
+    context = {"patient": patient, "items": items, "visits": visits}
+    return render(request, "patients/family_follow_ups.html", context)

@@ -4,8 +4,12 @@ Only a SHA-256 of the token is stored and looked up; the full address exists onc
 instance `create_feed` returns, for the page that shows it once. Tokens expire after
 settings.CALENDAR_FEED_TOKEN_LIFETIME; `rotate_feed` replaces the live one.
 
-The URL names no child and no health word. Event titles are "Follow-up appointment" unless the
-account opted in (ReminderPreference.calendar_details) to see the plain-language test name.
+The URL names no child and no health word. One event per item: clinic visits (timeline
+appointments) are "Clinic visit", care-plan check-ups "Check-up" unless the account opted in
+(ReminderPreference.calendar_details) to see the plain-language test name; several on one day are
+numbered ("Check-up 2 of 3") so they can be told apart. A check-up closed without being done stays
+in the feed as cancelled under the same UID. The same events, one at a time, are the "add to
+calendar" files of the family home (`item_calendar`).
 """
 
 from __future__ import annotations
@@ -17,11 +21,15 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from patients.late_effects.models import FollowUpStatus
 from patients.late_effects.selectors import feed_items
 from patients.late_effects.wording import localise
+from patients.reminders import upcoming
 from patients.reminders.channels import language_for
-from patients.reminders.ics import CalendarEvent, build_calendar, item_uid
+from patients.reminders.ics import CalendarEvent, appointment_uid, build_calendar, item_uid
 from patients.reminders.models import CalendarFeedToken, ReminderPreference, hash_feed_secret, new_feed_secret
+from portal.care import audit
+from portal.care.models import AuditAction
 
 # The alphabet of secrets.token_urlsafe (models.new_feed_secret), up to 64 characters.
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -75,19 +83,72 @@ def feed_for_token(token: str) -> bytes | None:
     )
     if feed is None or not feed.user.is_active:
         return None
-    pref = ReminderPreference.objects.filter(user=feed.user).first()
-    details = bool(pref and pref.calendar_details)
-    language = language_for(feed.user, pref)  # the account's language, not the calendar app's
+    details, language = _calendar_wording(feed.user)
+    today = timezone.localdate()
+    visits, cancelled = upcoming.feed_extras(feed.user, today=today)
     with translation.override(language):
-        events = [
-            CalendarEvent(
-                uid=item_uid(item.pk),
-                day=item.due_on,
-                title=localise(item.what_plain or item.what, language) if details else _("Follow-up appointment"),
-            )
-            for item in feed_items(feed.user)
-        ]
-        calendar = build_calendar(events, name=_("Follow-ups"))
+        rows = (
+            [(upcoming.APPOINTMENT, e, False) for e in visits]
+            + [(upcoming.FOLLOW_UP, i, False) for i in feed_items(feed.user)]
+            + [(upcoming.FOLLOW_UP, i, True) for i in cancelled]
+        )
+        calendar = build_calendar(calendar_events(rows, details=details, language=language), name=_("Follow-ups"))
     feed.last_used_at = timezone.now()
     feed.save(update_fields=["last_used_at"])
     return calendar
+
+
+def _calendar_wording(user) -> tuple[bool, str]:
+    pref = ReminderPreference.objects.filter(user=user).first()
+    return bool(pref and pref.calendar_details), language_for(user, pref)  # the account's language
+
+
+def _day(kind: str, obj):
+    return obj.occurred_on if kind == upcoming.APPOINTMENT else obj.due_on
+
+
+def calendar_events(rows, *, details: bool, language: str) -> list[CalendarEvent]:
+    """(kind, item, cancelled) rows as events with plain titles; call inside the account's language.
+
+    Visits are "Clinic visit" whatever their title (a title may name a test); check-ups "Check-up" or,
+    with details on, their plain-language name. Same kind and title on one day: "… 2 of 3".
+    """
+    titled = []
+    for kind, obj, cancelled in rows:
+        if kind == upcoming.APPOINTMENT:
+            titled.append((kind, obj, cancelled, _("Clinic visit")))
+        else:
+            plain = localise(obj.what_plain or obj.what, language) if details else _("Check-up")
+            titled.append((kind, obj, cancelled, plain))
+    titled.sort(key=lambda r: (_day(r[0], r[1]), r[0], r[1].pk))
+    same: dict[tuple, int] = {}
+    for kind, obj, _cancelled, title in titled:
+        same[(_day(kind, obj), title)] = same.get((_day(kind, obj), title), 0) + 1
+    seen: dict[tuple, int] = {}
+    events = []
+    for kind, obj, cancelled, title in titled:
+        key = (_day(kind, obj), title)
+        seen[key] = seen.get(key, 0) + 1
+        if same[key] > 1:
+            title = _("%(title)s %(n)s of %(total)s") % {"title": title, "n": seen[key], "total": same[key]}
+        uid = appointment_uid(obj.pk) if kind == upcoming.APPOINTMENT else item_uid(obj.pk)
+        events.append(CalendarEvent(uid=uid, day=key[0], title=title, sequence=obj.version, cancelled=cancelled))
+    return events
+
+
+def item_calendar(user, patient, kind: str, pk: int) -> bytes | None:
+    """One visit's or check-up's .ics for "add to calendar", or None if this user may not see it.
+
+    Same UID, title and SEQUENCE as in the feed, so adding both never makes two events; a check-up
+    closed without being done answers a cancellation.
+    """
+    item = upcoming.next_item(user, patient, kind, pk, today=timezone.localdate())
+    if item is None:
+        return None
+    # A closed check-up (done, declined, no longer needed) has nothing left to attend.
+    cancelled = kind == upcoming.FOLLOW_UP and item.item.status != FollowUpStatus.OPEN
+    audit.record(user, AuditAction.EXPORT, patient=patient, object_type=f"calendar_{kind}", object_id=pk)
+    details, language = _calendar_wording(user)
+    with translation.override(language):
+        events = calendar_events([(kind, item.item, cancelled)], details=details, language=language)
+        return build_calendar(events, name=_("Follow-ups"))

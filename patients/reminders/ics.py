@@ -1,7 +1,9 @@
 """iCalendar documents (icalendar package) for email attachments and the family feed.
 
-Event titles are neutral ("Follow-up appointment") unless the family opted in to details.
-UIDs are stable per item, so calendars update an event instead of duplicating it.
+Event titles are plain and carry no health detail ("Clinic visit", "Check-up") unless the family
+opted in to details. UIDs are stable per item, so calendars update an event instead of duplicating
+it; SEQUENCE follows the item's version, and a cancelled item keeps its UID with STATUS:CANCELLED
+(RFC 5545 3.8.1.11), so the calendar strikes it out rather than keeping a stale date.
 """
 
 from __future__ import annotations
@@ -20,11 +22,22 @@ class CalendarEvent:
     day: date
     title: str
     description: str = ""
+    sequence: int = 0
+    cancelled: bool = False
+
+
+def _host() -> str:
+    return settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "portal"
 
 
 def item_uid(item_id: int) -> str:
-    host = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "portal"
-    return f"follow-up-{item_id}@{host}"
+    """A care-plan check-up's UID (also used by the reminder emails' .ics)."""
+    return f"follow-up-{item_id}@{_host()}"
+
+
+def appointment_uid(entry_id: int) -> str:
+    """A clinic visit's UID (a timeline appointment)."""
+    return f"appointment-{entry_id}@{_host()}"
 
 
 def build_calendar(events: list[CalendarEvent], *, name: str) -> bytes:
@@ -40,6 +53,8 @@ def build_calendar(events: list[CalendarEvent], *, name: str) -> bytes:
         event.add("dtstart", ev.day)
         event.add("dtend", ev.day + timedelta(days=1))
         event.add("summary", ev.title)
+        event.add("sequence", ev.sequence)
+        event.add("status", "CANCELLED" if ev.cancelled else "CONFIRMED")
         if ev.description:
             event.add("description", ev.description)
         event.add("transp", "TRANSPARENT")

@@ -8,16 +8,20 @@ field errors.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from weasyprint import CSS, HTML
 
 from patients.clinical import selectors, services
 from patients.clinical.forms import (
@@ -29,6 +33,8 @@ from patients.clinical.forms import (
     entry_form_class,
     entry_initial,
 )
+from patients.late_effects import selectors as late_effects_selectors
+from patients.late_effects.models import FollowUpStatus
 from patients.models import EntryKind, ManualTreatmentSummary, RiskAssessment, TreatmentPhase, TreatmentPlan
 from patients.risk import get_scheme
 from portal.care.access import STAFF_PAGE, deny, patient_for_page
@@ -346,9 +352,31 @@ def risk_decide(request, patient_id: int, assessment_id: int):
     )
 
 
+def _summary_context(request, patient_id: int) -> dict:
+    patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, audit=False)  # the selector records the print
+    return {
+        "patient": patient,
+        "s": selectors.treatment_summary(request.user, patient),
+        "follow_ups": late_effects_selectors.care_plan_items(request.user, patient).filter(status=FollowUpStatus.OPEN),
+        "centre": {"name": settings.CENTRE_NAME, "address": settings.CENTRE_ADDRESS, "phone": settings.CENTRE_PHONE},
+    }
+
+
 @login_required
 def treatment_summary(request, patient_id: int):
-    """End-of-therapy treatment summary for a survivorship clinic; laid out for printing."""
-    patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, audit=False)  # the selector records the print
-    summary = selectors.treatment_summary(request.user, patient)
-    return render(request, "patients/clinical/treatment_summary.html", {"patient": patient, "s": summary})
+    """End-of-therapy treatment summary for a survivorship clinic (Passport for Care's contents); print CSS."""
+    return render(request, "patients/clinical/treatment_summary.html", _summary_context(request, patient_id))
+
+
+@login_required
+def treatment_summary_pdf(request, patient_id: int):
+    """The same summary as a PDF (WeasyPrint), from the same sheet and the same print stylesheet."""
+    context = _summary_context(request, patient_id)
+    html = render_to_string("patients/clinical/treatment_summary_pdf.html", context, request=request)
+    stylesheets = [CSS(filename=finders.find(name)) for name in ("patients/treatment_summary.css",)]
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(stylesheets=stylesheets)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    # The file name names no child and no health detail.
+    response["Content-Disposition"] = f'attachment; filename="summary-{context["patient"].pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

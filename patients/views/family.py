@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncDate
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -11,8 +12,10 @@ from django.utils.translation import get_language
 from education import panels
 from patients import selectors
 from patients.clinical import selectors as clinical_selectors
+from patients.late_effects import wording
+from patients.reminders import feeds, upcoming
 from portal.accounts.models import Role, User
-from portal.care.access import FAMILY_PAGE, patient_for_page
+from portal.care.access import FAMILY_PAGE, deny, patient_for_page
 from portal.care.models import AuditAction, AuditEvent, AuditPurpose
 
 SHOWN_TO_FAMILY = (
@@ -38,17 +41,54 @@ def family_home(request):
 
 @login_required
 def family_child(request, patient_id: int):
+    """The family home: what's next first (phase, visits and check-ups, what is new, who to call)."""
+    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
+    today = timezone.localdate()
+    since = upcoming.last_visit(request.user, patient, request.path)
+    language = get_language()
+    next_items = upcoming.next_items(request.user, patient, today=today)
+    for n in next_items:  # the rule set's plain wording, in the page's language (no query)
+        if n.kind == upcoming.FOLLOW_UP:
+            n.item.what_local = wording.localise(n.item.what_plain or n.item.what, language)
+    context = {
+        "patient": patient,
+        "today": today,
+        "place": upcoming.phase_place(patient, today=today),
+        "next_items": next_items,
+        "new_entries": upcoming.newly_released(request.user, patient, since=since),
+        "since": since,
+        "contacts": upcoming.care_contacts(patient),
+        "latest": clinical_selectors.family_timeline_page(request.user, patient, size=FAMILY_HOME_LATEST).entries,
+        "education": panels.family_panel(request.user, patient, language),
+    }
+    return render(request, "patients/family_child.html", context)
+
+
+FAMILY_HOME_LATEST = 3
+
+
+@login_required
+def family_timeline(request, patient_id: int):
+    """The whole shared timeline, newest first, under month headings, paged by keyset (flat queries)."""
     patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
     page = clinical_selectors.family_timeline_page(
         request.user, patient, before=request.GET.get("before"), after=request.GET.get("after")
     )
-    context = {
-        "patient": patient,
-        "timeline_page": page,
-        "family_timeline": page.entries,
-        "education": panels.family_panel(request.user, patient, get_language()),
-    }
-    return render(request, "patients/family_child.html", context)
+    context = {"patient": patient, "timeline_page": page, "family_timeline": page.entries}
+    return render(request, "patients/family_timeline.html", context)
+
+
+@login_required
+def family_calendar_item(request, patient_id: int, kind: str, item_id: int):
+    """One visit or check-up as an .ics ("add to calendar"); plain title, the feed's UID; else 404."""
+    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE, audit=False)  # the export is recorded
+    body = feeds.item_calendar(request.user, patient, kind, item_id)
+    if body is None:
+        raise deny(request.user, patient=patient, object_type=f"calendar_{kind}"[:80], object_id=item_id)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{item_id}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 ACCESS_LOG_DAYS_PER_PAGE = 25

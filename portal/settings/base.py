@@ -29,6 +29,10 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Canonical base of the project's own FHIR code systems and identifiers in exported passports
 # (patients/fhir/codes.py, docs/fhir.md): the public address, kept stable once passports go out.
 FHIR_CODE_SYSTEM_BASE = env.str("FHIR_CODE_SYSTEM_BASE", default=f"{SITE_URL.rstrip('/')}/fhir")
+# The centre at the head of the treatment summary (screen, print and PDF) a survivorship clinic receives.
+CENTRE_NAME = env.str("CENTRE_NAME", default="Children's Cancer Centre")
+CENTRE_ADDRESS = env.str("CENTRE_ADDRESS", default="")
+CENTRE_PHONE = env.str("CENTRE_PHONE", default="")
 # Reverse proxies in front of the app whose X-Forwarded-For entries are believed (audit IPs).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

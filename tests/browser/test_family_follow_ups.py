@@ -37,5 +37,5 @@ def test_parent_sees_plain_follow_ups_and_sets_reminders(transactional_db, phone
     assert "/calendar/" in feed_url and str(child.pk) not in feed_url.split("/calendar/")[1]
     response = phone_page.request.get(feed_url)
     # The feed speaks the reminder language chosen above (Spanish), whatever the calendar app sends.
-    assert response.ok and "SUMMARY:Cita de control" in response.text()
-    assert "Heart" not in response.text() and "Follow-up appointment" not in response.text()
+    assert response.ok and "SUMMARY:Revisión" in response.text()
+    assert "Heart" not in response.text() and "Check-up" not in response.text()

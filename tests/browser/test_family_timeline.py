@@ -28,6 +28,12 @@ def test_parent_sees_released_timeline_on_phone(transactional_db, phone_page):
     assert heading.is_visible()
     body = phone_page.locator("main").inner_text()
     assert "Clinic visit with Dr. Lee" in body
+    assert "Team discussion" not in body
+    # The full timeline is one click away, newest first under month headings.
+    phone_page.get_by_role("link", name="See the full timeline").click()
+    phone_page.wait_for_url(f"**/family/children/{child.pk}/timeline/")
+    body = phone_page.locator("main").inner_text()
+    assert "Clinic visit with Dr. Lee" in body
     assert "Hemoglobin: 9.8 g/dL" in body and "Blood or lab test" in body
     assert "Team discussion" not in body and "Not for the family yet" not in body
     # One h1, then h2/h3 in order (WCAG heading structure).

@@ -58,6 +58,8 @@ FAMILY_TEMPLATES = [
     # The child's record as the family sees it, follow-ups, reminders.
     "patients/templates/patients/family_home.html",
     "patients/templates/patients/family_child.html",
+    "patients/templates/patients/_family_whats_next.html",
+    "patients/templates/patients/family_timeline.html",
     "patients/templates/patients/family_access_log.html",
     "patients/templates/patients/family_follow_ups.html",
     "patients/templates/patients/reminder_settings.html",
@@ -87,6 +89,9 @@ FAMILY_PYTHON_MSGIDS = [
     "Overdue follow-up",
     "Follow-up appointment",
     "Follow-ups",
+    "Clinic visit",
+    "Check-up",
+    "%(title)s %(n)s of %(total)s",
     "not detected (<%(pct)s%%)",
     "Your reminder settings are saved.",
     "Your new calendar address is ready. Any older address no longer works.",
@@ -141,8 +146,8 @@ def spanish_catalog() -> dict:
 def test_templates_in_the_list_exist_and_hold_strings():
     for name in FAMILY_TEMPLATES:
         assert (BASE / name).exists(), name
-    assert "Your child's treatment so far" in template_msgids(
-        BASE / "patients/templates/patients/clinical/_family_timeline.html"
+    assert "Your care team has not shared any treatment events yet. They will appear here when they do." in (
+        template_msgids(BASE / "patients/templates/patients/clinical/_family_timeline.html")
     )
     assert ("Please wait %(minutes)s minute after your last attempt, then try again.", 0) in template_msgids(
         BASE / "portal/templates/portal/locked_out.html"
@@ -206,10 +211,13 @@ def test_spanish_preferring_parent_sees_family_pages_in_spanish(spanish_family):
     assert '<html lang="es">' in html
     assert "El tratamiento de su hijo o hija hasta ahora" in html
     assert "Your child&#x27;s treatment so far" not in html and "Your child's treatment so far" not in html
-    assert "Prueba de EMR: busca células de leucemia que hayan quedado" in html
-    assert "no se encontraron (&lt;0.01%)" in html and "not detected" not in html
+    assert "Qué sigue" in html and "What&#x27;s next" not in html
     assert "Controles después del tratamiento" in html and "Check-ups after treatment" not in html
     assert "Cerrar sesión" in html and "Sign out" not in html
+
+    html = _page(client, reverse("patients:family_timeline", kwargs=pid))
+    assert "Prueba de EMR: busca células de leucemia que hayan quedado" in html
+    assert "no se encontraron (&lt;0.01%)" in html and "not detected" not in html
 
     html = _page(client, reverse("patients:family_follow_ups", kwargs=pid))
     assert '<html lang="es">' in html
@@ -278,7 +286,7 @@ def test_calendar_feed_speaks_the_account_language(plan_for_spanish_parent, fami
     ReminderPreference.objects.create(user=family_user)
     token = feeds.create_feed(family_user).token
     body = feeds.feed_for_token(token).decode()
-    assert "SUMMARY:Cita de control" in body and "Follow-up appointment" not in body
+    assert "SUMMARY:Revisión" in body and "Check-up" not in body
 
 
 def test_mrd_display_is_translated(settings):
@@ -447,6 +455,16 @@ def full_spanish_record(db):
     TimelineEntry.objects.filter(patient=child, kind="imaging").update(result="Radiografía de tórax: sin masa")
     TimelineEntry.objects.filter(patient=child, kind="bone_marrow").update(result="Médula M1")
     TimelineEntry.objects.filter(patient=child, kind="appointment").update(title="Visita a la clínica")
+    # A visit ahead and a care team with a contact, so "what's next" and "who to call" are filled in.
+    TimelineEntry.objects.filter(pk=TimelineEntry.objects.filter(patient=child, kind="appointment").first().pk).update(
+        occurred_on=date.today() + timedelta(days=3)
+    )
+    from portal.care.models import CareTeam, CareTeamChild
+
+    team = CareTeam.objects.create(
+        name="Equipo LLA", contact_label="Enfermería", contact_phone="+1 555 0100", contact_hours="Lunes a viernes"
+    )
+    CareTeamChild.objects.create(team=team, patient=child)
     load_default_ruleset()
     echo_due = date.today() + timedelta(days=7)  # due two years after the end of therapy
     end = echo_due.replace(year=echo_due.year - 2, day=min(echo_due.day, 28))
@@ -472,6 +490,7 @@ def family_urls(child) -> list[str]:
     urls = [
         reverse("patients:family_home"),
         reverse("patients:family_child", kwargs=pid),
+        reverse("patients:family_timeline", kwargs=pid),
         reverse("patients:family_access_log", kwargs=pid),
         reverse("patients:family_follow_ups", kwargs=pid),
         reverse("patients:reminder_settings"),

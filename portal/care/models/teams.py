@@ -21,6 +21,15 @@ from .care import CareTeamMembership
 class CareTeam(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     description = BoundedTextField(_("description"), max_length=1000, blank=True)
+    # "Who to call", shown to the families of the team's children (patients.reminders.upcoming).
+    contact_label = models.CharField(
+        _("contact name for families"), max_length=120, blank=True, help_text=_("e.g. Leukaemia nurses")
+    )
+    contact_phone = models.CharField(_("phone for families"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("email for families"), blank=True)
+    contact_hours = models.CharField(
+        _("when to call"), max_length=200, blank=True, help_text=_("e.g. Monday to Friday, 8:00 to 17:00")
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

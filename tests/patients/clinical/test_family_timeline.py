@@ -52,7 +52,7 @@ def test_family_page_query_count_does_not_grow(django_assert_max_num_queries):
     child = PatientFactory(date_of_birth=born_years_ago(6))
     clinician = CareTeamMembershipFactory(patient=child).clinician
     client = signed_in_client(FamilyLinkFactory(patient=child).user)
-    url = reverse("patients:family_child", kwargs={"patient_id": child.pk})
+    url = reverse("patients:family_timeline", kwargs={"patient_id": child.pk})
     add_entry(
         clinician,
         child,

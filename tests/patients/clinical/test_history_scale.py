@@ -152,9 +152,9 @@ def test_a_malformed_cursor_shows_the_first_page(clinician_client, patient):
     assert response.status_code == 200 and response.content.decode().count("History ") == 5
 
 
-def test_family_child_page_queries_equal_for_20_and_2000_entries(family_client, patient, settings):
+def test_family_timeline_page_queries_equal_for_20_and_2000_entries(family_client, patient, settings):
     settings.TIMELINE_PAGE_SIZE = 25
-    url = reverse("patients:family_child", kwargs={"patient_id": patient.pk})
+    url = reverse("patients:family_timeline", kwargs={"patient_id": patient.pk})
     build_history(patient, 20, released=True)
     few, html = count(family_client, url)
     build_history(patient, 1980, released=True, start=date.today() - timedelta(days=3000))

@@ -240,7 +240,7 @@ def test_calendar_feed_is_secret_revocable_and_neutral(plan, family_user, client
     response = client.get(url)
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Follow-up appointment" in body
+    assert "SUMMARY:Check-up" in body and "Follow-up appointment" not in body
     assert not any(w in body.lower() for w in HEALTH_WORDS)
     ReminderPreference.objects.create(user=family_user, calendar_details=True)
     assert "Heart ultrasound" in client.get(url).content.decode()

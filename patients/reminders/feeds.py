@@ -28,7 +28,7 @@ from patients.reminders import upcoming
 from patients.reminders.channels import language_for
 from patients.reminders.ics import CalendarEvent, appointment_uid, build_calendar, item_uid
 from patients.reminders.models import CalendarFeedToken, ReminderPreference, hash_feed_secret, new_feed_secret
-from portal.care import audit
+from portal.care.access import record_patient_event
 from portal.care.models import AuditAction
 
 # The alphabet of secrets.token_urlsafe (models.new_feed_secret), up to 64 characters.
@@ -147,7 +147,7 @@ def item_calendar(user, patient, kind: str, pk: int) -> bytes | None:
         return None
     # A closed check-up (done, declined, no longer needed) has nothing left to attend.
     cancelled = kind == upcoming.FOLLOW_UP and item.item.status != FollowUpStatus.OPEN
-    audit.record(user, AuditAction.EXPORT, patient=patient, object_type=f"calendar_{kind}", object_id=pk)
+    record_patient_event(user, AuditAction.EXPORT, patient=patient, object_type=f"calendar_{kind}", object_id=pk)
     details, language = _calendar_wording(user)
     with translation.override(language):
         events = calendar_events([(kind, item.item, cancelled)], details=details, language=language)

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "system-packages"
-ALL_PACKAGES = ["postgresql", "redis-server", "chromium", "gettext", "fonts-dejavu-core"]
+ALL_PACKAGES = ["postgresql", "redis-server", "chromium", "gettext", "fonts-dejavu-core", "libpangoft2-1.0-0"]
 NOT_ROOT_HINT = "make test: missing system packages; as root run:"
 
 
@@ -52,7 +52,9 @@ class Machine:
         return self
 
     def everything_but_postgres(self) -> "Machine":
-        return self.file("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").command("redis-server", "chromium", "msgfmt")
+        return self.file(
+            "usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "usr/lib/x86_64-linux-gnu/libpangoft2-1.0.so.0"
+        ).command("redis-server", "chromium", "msgfmt")
 
     def everything(self) -> "Machine":
         return self.everything_but_postgres().file(
@@ -101,7 +103,7 @@ def test_not_root_prints_the_one_apt_get_line_and_exits_3(machine):
             lambda m: m.file("usr/lib/postgresql/16/bin/initdb", "usr/lib/postgresql/16/bin/pg_ctl").command(
                 "redis-server", "msgfmt"
             ),
-            ["chromium", "fonts-dejavu-core"],
+            ["chromium", "fonts-dejavu-core", "libpangoft2-1.0-0"],
         ),
         # PostgreSQL binaries on PATH count too; initdb alone does not.
         (lambda m: m.everything_but_postgres().command("initdb", "pg_ctl"), []),
@@ -124,7 +126,7 @@ def test_check_lists_missing_packages_and_never_installs(machine):
     machine.command("redis-server", "msgfmt")
     result = machine.run("--check", as_root=True)
     assert result.returncode == 3
-    assert result.stdout.split() == ["postgresql", "chromium", "fonts-dejavu-core"]
+    assert result.stdout.split() == ["postgresql", "chromium", "fonts-dejavu-core", "libpangoft2-1.0-0"]
     assert machine.apt_calls() == []
 
     ok = machine.everything().run("--check", as_root=True)

@@ -12,6 +12,7 @@ always had (DRF's plain bodies, `{"detail", "code": "conflict"}` on 409) until t
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -77,14 +78,24 @@ def _as_drf(exc):
     return exc
 
 
-def problem(status_code: int, detail: str, *, code: str = "", errors: dict | None = None, headers=None) -> Response:
-    body = {
+def problem_body(status_code: int, detail: str, *, code: str = "", errors: dict | None = None) -> dict:
+    return {
         "type": f"{TYPE_PREFIX}{code}" if code else "about:blank",
         "title": TITLES.get(status_code, "Error"),
         "status": status_code,
         "detail": detail,
         "errors": errors or {},
     }
+
+
+def problem_json(status_code: int, detail: str, *, code: str = "") -> JsonResponse:
+    """A problem answered outside DRF (the session and two-step middleware)."""
+    body = problem_body(status_code, str(detail), code=code)
+    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem(status_code: int, detail: str, *, code: str = "", errors: dict | None = None, headers=None) -> Response:
+    body = problem_body(status_code, detail, code=code, errors=errors)
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 

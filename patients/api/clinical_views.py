@@ -24,6 +24,7 @@ from patients.api.clinical_serializers import (
     TreatmentPhaseSerializer,
     TreatmentPlanSerializer,
 )
+from patients.api.filters import TimelineEntryFilter
 from patients.clinical import selectors, services
 from patients.clinical.exposure_store import recompute_exposures
 from patients.models import (
@@ -193,7 +194,7 @@ class TimelineEntryViewSet(
     queryset = selectors.entries_queryset().order_by("-occurred_on", "-id")
     serializer_class = TimelineEntrySerializer
     lookup_url_kwarg = "entry_id"
-    filterset_fields = {"kind": ["exact"], "occurred_on": ["gte", "lte"], "phase": ["exact"]}
+    filterset_class = TimelineEntryFilter
     ordering_fields = ["occurred_on", "id"]
     ordering = ["-occurred_on", "-id"]
 

@@ -1,6 +1,7 @@
 """Users sign in with their email address; one role each decides what the site offers them.
 
-Also the recovery-code device of two-step verification: one-time codes stored hashed.
+Also the recovery-code device of two-step verification (one-time codes stored hashed) and
+personal API tokens (ApiToken: only the secret's hash is kept; see portal/accounts/api_tokens.py).
 """
 
 import hashlib

@@ -5,6 +5,8 @@
   their own page-number component names).
 * Every operation lists the error statuses it can answer, each with the problem-details body
   (portal/api/exceptions.py): 400, 401, 403, 404, 406, 429 everywhere; 409, 412 and 415 on writes.
+* Writes that replace, change or delete a record take an optional If-Match header; a record's
+  answers may carry its ETag (portal/api/etag.py).
 * Integer path ids are bounded (1 … 2^31-1): a URL outside that never reaches the API.
 """
 
@@ -58,6 +60,16 @@ class PortalAutoSchema(AutoSchema):
         return f"Legacy{name}" if getattr(self.view, "api_deprecated", False) else name
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": 'The ETag you loaded, e.g. "3"; a changed record answers 412 and nothing is written.',
+}
+ETAG = {"schema": {"type": "string"}, "description": 'The record\'s version as an entity tag, e.g. "3".'}
+
+
 def _error_response(status: int, deprecated: bool) -> dict:
     if deprecated:
         return {"description": TITLES[status], "content": {"application/json": {"schema": LEGACY_ERROR_SCHEMA}}}
@@ -70,7 +82,7 @@ def _error_response(status: int, deprecated: bool) -> dict:
 def document_errors_and_ids(result, generator, request, public):
     """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS POSTPROCESSING_HOOKS)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-    for path_item in result.get("paths", {}).values():
+    for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
@@ -78,6 +90,12 @@ def document_errors_and_ids(result, generator, request, public):
             statuses = READ_ERRORS + (WRITE_ERRORS if method in WRITE_METHODS else ())
             for status in statuses:
                 operation["responses"].setdefault(str(status), _error_response(status, deprecated))
+            if method in ("put", "patch", "delete") or path.endswith(("/complete/", "/close/")):
+                operation.setdefault("parameters", []).append(IF_MATCH)
+            if not operation["operationId"].endswith("_list"):
+                for code in ("200", "201"):
+                    if code in operation["responses"]:
+                        operation["responses"][code].setdefault("headers", {})["ETag"] = ETAG
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
                 if parameter.get("in") == "path" and schema.get("type") == "integer":

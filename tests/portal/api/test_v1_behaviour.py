@@ -79,6 +79,9 @@ def test_cursor_pages_filters_and_ordering(clinician_client, clinician, patient)
     assert [e["occurred_on"] for e in second["results"]] == ["2024-01-03", "2024-01-04"]
     mrd = clinician_client.get(v1(patient, "timeline/"), {"kind": "mrd"}).json()["results"]
     assert [e["kind"] for e in mrd] == ["mrd"] and float(mrd[0]["detail"]["value_pct"]) == 0.01
+    # A phase id of no phase (or of another child) is no error: the answer tells nothing about ids.
+    none = clinician_client.get(v1(patient, "timeline/"), {"phase": 987_654_321})
+    assert none.status_code == 200 and none.json()["results"] == []
     bad = clinician_client.get(v1(patient, "timeline/"), {"kind": "nonsense"})
     assert bad.status_code == 400 and "kind" in bad.json()["errors"]
 

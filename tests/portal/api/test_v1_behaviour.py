@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 
 from patients.models import TimelineEntry
+from patients.models.risk import ALL_GROUPS
 from tests.patients.factories import add_chemo, add_entry
 
 pytestmark = pytest.mark.django_db
@@ -116,4 +117,11 @@ def test_the_schema_marks_the_old_paths_deprecated_and_documents_problems(clinic
     assert {"409", "412", "415"} <= set(patch["responses"])
     risk = schema["components"]["schemas"]["RiskAssessment"]["properties"]
     assert risk["decided_by"]["nullable"] is True
-    assert schema["components"]["schemas"]["Diagnosis"]["properties"]["effective_cns_status"]["nullable"] is True
+    components = schema["components"]["schemas"]
+    assert components["Diagnosis"]["properties"]["effective_cns_status"]["nullable"] is True
+    # A stored assessment may have no group yet: "" is in the documented values, beside every group.
+    group = {ref["$ref"].rsplit("/", 1)[1] for ref in risk["group"]["oneOf"]}
+    assert group == {"RiskGroupEnum", "BlankEnum"} and components["BlankEnum"]["enum"] == [""]
+    assert set(ALL_GROUPS) <= set(components["RiskGroupEnum"]["enum"])
+    # The timeline answers `detail`, so the schema must not call it write-only.
+    assert "writeOnly" not in components["TimelineEntry"]["properties"]["detail"]

@@ -29,8 +29,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential, WebAuthnUserHandle
 
 from portal import admin_attention
+from portal.accounts import api_tokens
 from portal.accounts import services as accounts
-from portal.accounts.models import RecoveryCodeDevice, Role, User
+from portal.accounts.models import ApiToken, RecoveryCodeDevice, Role, User
 from portal.admin_base import (
     CLINICIAN_ONLY,
     FAMILY_ONLY,
@@ -369,6 +370,30 @@ class BreakGlassGrantAdmin(ReadOnlyAdminMixin, AuditedModelAdmin):
     def revoke(self, request, queryset):
         count = revoke_grants(request.user, queryset)
         self.message_user(request, _("%(n)d grant(s) revoked.") % {"n": count}, messages.SUCCESS)
+
+
+# --- Personal API tokens ------------------------------------------------------------------------
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """See and revoke tokens; they are made only on the owner's Security page (after two-step)."""
+
+    list_display = ("name", "user", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__email", "=prefix", "name")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "name", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at")
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        count = api_tokens.revoke_tokens_by_admin(request.user, queryset)
+        self.message_user(request, ngettext("%d token revoked.", "%d tokens revoked.", count) % count)
 
 
 # --- Notifications ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from portal.accounts.sign_in import (
     idle_timeout_for,
     needs_second_step,
 )
+from portal.api.exceptions import problem_json
 from portal.care import access, audit
 from portal.care.models import AuditAction
 
@@ -100,7 +101,7 @@ class SessionTimeoutMiddleware:
         request.portal_timed_out = True  # tells the logout signal not to record a plain sign-out too
         logout(request)
         if is_api(request):
-            return JsonResponse({"detail": _("Your session has expired. Please sign in again.")}, status=401)
+            return problem_json(401, _("Your session has expired. Please sign in again."), code="session_expired")
         if reason == "idle":
             messages.info(request, _("You were signed out after a period of inactivity. Please sign in again."))
         else:
@@ -119,7 +120,7 @@ class RequireMFAMiddleware:
         user = getattr(request, "user", None)
         if user is not None and needs_second_step(user) and not self._exempt(request):
             if is_api(request):
-                return JsonResponse({"detail": _("Two-step verification required.")}, status=403)
+                return problem_json(403, _("Two-step verification required."), code="mfa_required")
             target = "portal:mfa_verify" if has_authenticator(user) else "portal:mfa_setup"
             return HttpResponseRedirect(f"{reverse(target)}?{urlencode({'next': request.path})}")
         return self.get_response(request)

@@ -52,6 +52,8 @@ portal_patterns = [
     path("accounts/settings/", account.account_settings, name="account"),
     path("accounts/security/", account.security, name="security"),
     path("accounts/passkeys/<int:passkey_id>/remove/", passkeys.remove_passkey, name="passkey_remove"),
+    path("accounts/api-tokens/", account.create_api_token, name="api_token_create"),
+    path("accounts/api-tokens/<int:token_id>/revoke/", account.revoke_api_token, name="api_token_revoke"),
     path("notifications/", home.notifications, name="notifications"),
 ]
 

@@ -1,5 +1,6 @@
 """Serializers of the clinical record API. They parse and shape; services validate and save."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from patients.models import (
@@ -17,7 +18,7 @@ from patients.models import (
 )
 from patients.models.diagnosis import DIAGNOSIS_FIELDS
 from patients.models.exposures import MANUAL_SUMMARY_FIELDS
-from patients.models.risk import Decision
+from patients.models.risk import GROUP_CHOICES, Decision
 from patients.models.timeline import ENTRY_FIELDS, PHASE_FIELDS, PLAN_FIELDS
 
 VERSION_HELP = "The version you loaded; a stale one gets 409."
@@ -31,8 +32,10 @@ class DiagnosisSerializer(serializers.ModelSerializer):
     predisposition_syndromes = serializers.SlugRelatedField(
         slug_field="code", many=True, required=False, queryset=PredispositionSyndrome.objects.filter(active=True)
     )
-    age_at_diagnosis_years = serializers.FloatField(read_only=True)
-    effective_cns_status = serializers.CharField(read_only=True)
+    age_at_diagnosis_years = serializers.FloatField(read_only=True, allow_null=True)
+    effective_cns_status = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Null until the CNS inputs allow a status."
+    )
     effective_cns_reason = serializers.CharField(read_only=True)
 
     class Meta:
@@ -53,8 +56,11 @@ class RiskAssessmentSerializer(serializers.ModelSerializer):
     headline = serializers.CharField(
         read_only=True, help_text="The group, or 'pending' with the groups still possible and the missing inputs."
     )
-    decided_by = serializers.StringRelatedField()
-    created_by = serializers.StringRelatedField()
+    decided_by = serializers.StringRelatedField(allow_null=True, help_text="Null until a clinician decides.")
+    created_by = serializers.StringRelatedField(allow_null=True)
+    # A stored assessment may have no group yet (""), e.g. while inputs are missing.
+    group = serializers.ChoiceField(choices=GROUP_CHOICES, allow_blank=True, read_only=True)
+    decided_group = serializers.ChoiceField(choices=GROUP_CHOICES, allow_blank=True, read_only=True)
 
     class Meta:
         model = RiskAssessment
@@ -125,14 +131,30 @@ def detail_dict(entry: TimelineEntry) -> dict | None:
     return data
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "additionalProperties": True,
+        "description": "Typed fields of the entry's kind, e.g. drug, dose (null for kinds without detail).",
+    }
+)
+class EntryDetailField(serializers.DictField):
+    """Written as a dict of the kind's fields; read back as detail_dict() of the stored entry."""
+
+    def get_attribute(self, instance):
+        return detail_dict(instance)
+
+    def to_representation(self, value):
+        return value
+
+
 class TimelineEntrySerializer(serializers.ModelSerializer):
     """Clinician view and write shape. `detail` carries the kind's typed fields (see DETAIL_MODELS)."""
 
     version = serializers.IntegerField(required=False, help_text=VERSION_HELP)
     kind = serializers.ChoiceField(choices=EntryKind.choices)
-    detail = serializers.DictField(
-        required=False, write_only=True, help_text="Typed fields of the entry's kind, e.g. drug, dose."
-    )
+    detail = EntryDetailField(required=False, allow_null=True)
     phase = serializers.PrimaryKeyRelatedField(queryset=TreatmentPhase.objects.all(), required=False, allow_null=True)
 
     class Meta:
@@ -146,11 +168,6 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         patient = self.context.get("patient")
         if patient is not None:  # only this child's phases (no probing of other children's ids)
             self.fields["phase"].queryset = TreatmentPhase.objects.filter(patient=patient)
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["detail"] = detail_dict(instance)
-        return data
 
     def validate_detail(self, value):
         kind = self.initial_data.get("kind") or getattr(self.instance, "kind", None)

@@ -8,7 +8,9 @@ and a reduced serializer. Singletons (diagnosis, plan, exposures, manual summary
 from __future__ import annotations
 
 from django.http import Http404
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from patients.api.clinical_serializers import (
@@ -22,6 +24,7 @@ from patients.api.clinical_serializers import (
     TreatmentPhaseSerializer,
     TreatmentPlanSerializer,
 )
+from patients.api.filters import TimelineEntryFilter
 from patients.clinical import selectors, services
 from patients.clinical.exposure_store import recompute_exposures
 from patients.models import (
@@ -46,6 +49,7 @@ class SingletonViewSet(PatientScopedViewSet):
     """One row per child: GET returns it (404 until it exists), PUT/PATCH create or change it via `save`."""
 
     family_readable = False
+    creates_on_write = True  # PUT/PATCH answer 201 on the first save (documented by portal.api.schema)
 
     def get_object(self):
         obj = self.get_queryset().first()
@@ -62,7 +66,7 @@ class SingletonViewSet(PatientScopedViewSet):
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data, version = _split_version(serializer.validated_data)
-        saved = self.save(data, version)
+        saved = self.save(data, self.version_for_write(instance, version))
         return Response(
             self.get_serializer(saved).data, status=status.HTTP_200_OK if instance else status.HTTP_201_CREATED
         )
@@ -113,6 +117,9 @@ class RiskAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pa
     queryset = RiskAssessment.objects.select_related("created_by", "decided_by").order_by("-created_at", "-id")
     serializer_class = RiskAssessmentSerializer
     lookup_url_kwarg = "assessment_id"
+    filterset_fields = ["scheme", "source", "decision", "provisional"]
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
 
 
 class RiskDecisionViewSet(PatientScopedViewSet):
@@ -136,6 +143,8 @@ class TreatmentPhaseViewSet(
     queryset = TreatmentPhase.objects.all()
     serializer_class = TreatmentPhaseSerializer
     lookup_url_kwarg = "phase_id"
+    ordering_fields = ["id"]
+    ordering = ["id"]
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -149,13 +158,34 @@ class TreatmentPhaseViewSet(
         serializer = self.get_serializer(phase, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data, version = _split_version(serializer.validated_data)
+        version = self.version_for_write(phase, version)
         phase = services.save_phase(request.user, self.patient, data, phase=phase, expected_version=version)
         return Response(self.get_serializer(phase).data)
 
     def perform_destroy(self, instance):
+        self.version_for_write(instance, None)  # 412 on a stale If-Match
         services.delete_phase(self.request.user, self.patient, instance)
 
 
+ENTRY_FOR_READER = PolymorphicProxySerializer(
+    component_name="TimelineEntryForReader",
+    serializers=[TimelineEntrySerializer, FamilyEntrySerializer],
+    resource_type_field_name=None,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        responses=PolymorphicProxySerializer(
+            component_name="TimelineEntryForReader",
+            serializers=[TimelineEntrySerializer, FamilyEntrySerializer],
+            resource_type_field_name=None,
+            many=True,
+        ),
+        description="Clinicians get TimelineEntry; family members FamilyEntry (released entries only).",
+    ),
+    retrieve=extend_schema(responses=ENTRY_FOR_READER),
+)
 class TimelineEntryViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, PatientScopedViewSet
 ):
@@ -164,6 +194,9 @@ class TimelineEntryViewSet(
     queryset = selectors.entries_queryset().order_by("-occurred_on", "-id")
     serializer_class = TimelineEntrySerializer
     lookup_url_kwarg = "entry_id"
+    filterset_class = TimelineEntryFilter
+    ordering_fields = ["occurred_on", "id"]
+    ordering = ["-occurred_on", "-id"]
 
     def get_serializer_class(self):
         if getattr(self.request.user, "role", None) == Role.FAMILY:
@@ -184,6 +217,8 @@ class TimelineEntryViewSet(
         data, version = _split_version(serializer.validated_data)
         detail = data.pop("detail", None) or {}
         kind = data.pop("kind", None)
+        if entry is not None:
+            version = self.version_for_write(entry, version)
         return services.save_entry(
             self.request.user, self.patient, data, detail, kind=kind, entry=entry, expected_version=version
         )
@@ -199,11 +234,10 @@ class TimelineEntryViewSet(
         serializer = self.get_serializer(entry, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         if "kind" in serializer.validated_data and serializer.validated_data["kind"] != entry.kind:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"kind": ["The type of an entry cannot change; delete it and add a new one."]})
         self._save(serializer, entry)
         return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data)
 
     def perform_destroy(self, instance):
+        self.version_for_write(instance, None)  # 412 on a stale If-Match
         services.delete_entry(self.request.user, self.patient, instance)

@@ -2,18 +2,24 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from patients import selectors, services
 from patients.api.serializers import PatientSearchSerializer, PatientSerializer
+from patients.models import Patient
 from portal.accounts.models import Role
+from portal.api.base import ApiBehaviourMixin
 from portal.care.access import get_patient_or_404
 
 
-class PatientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PatientViewSet(ApiBehaviourMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = PatientSerializer
     lookup_url_kwarg = "patient_id"
+    queryset = Patient.objects.none()  # for the schema's filters; get_queryset applies the access policy
+    filterset_fields = ["status", "sex"]
+    ordering_fields = ["family_name", "id"]
+    ordering = ["family_name", "given_name", "id"]
 
     def get_queryset(self):
         search = PatientSearchSerializer(data=self.request.query_params)
@@ -22,7 +28,7 @@ class PatientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[PatientSearchSerializer])
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         selectors.audit_listed(request.user, page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -32,7 +38,7 @@ class PatientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def create(self, request):
         if request.user.role != Role.CLINICIAN:
-            return Response({"detail": "Only clinicians register patients."}, status=status.HTTP_403_FORBIDDEN)
+            raise PermissionDenied("Only clinicians register patients.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patient = services.create_patient(request.user, serializer.validated_data)
@@ -42,8 +48,11 @@ class PatientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         patient = get_patient_or_404(request.user, patient_id, edit=True, audit=False)
         serializer = self.get_serializer(patient, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        if "version" not in serializer.validated_data:
-            raise ValidationError({"version": ["Send the version you loaded, so a stale edit can be detected."]})
         data = dict(serializer.validated_data)
-        services.update_patient(request.user, patient, data, data.pop("version"))
+        version = self.version_for_write(patient, data.pop("version", None))
+        if version is None:
+            raise ValidationError(
+                {"version": ["Send the version you loaded (or an If-Match header), so a stale edit can be detected."]}
+            )
+        services.update_patient(request.user, patient, data, version)
         return Response(self.get_serializer(patient).data)

@@ -8,7 +8,7 @@ from django.core.validators import RegexValidator
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.models import User
+from portal.accounts.models import TokenScope, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -101,3 +101,10 @@ class AccountSettingsForm(forms.ModelForm):
 
     def clean_last_name(self):
         return self.cleaned_data["last_name"].strip()
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: a name to recognise it by, and what it may do."""
+
+    name = forms.CharField(label=_("Name"), max_length=80, help_text=_("For example, the script that will use it."))
+    scope = forms.ChoiceField(label=_("What it may do"), choices=TokenScope.choices, initial=TokenScope.READ)

@@ -1,6 +1,7 @@
 """Users sign in with their email address; one role each decides what the site offers them.
 
-Also the recovery-code device of two-step verification: one-time codes stored hashed.
+Also the recovery-code device of two-step verification (one-time codes stored hashed) and
+personal API tokens (ApiToken: only the secret's hash is kept; see portal/accounts/api_tokens.py).
 """
 
 import hashlib
@@ -184,3 +185,31 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"Recovery code {self.pk} of device {self.device_id}"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A personal API token (portal/accounts/api_tokens.py): only the SHA-256 of its secret is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12, unique=True, help_text=_("Public part of the token, to find it."))
+    key_hash = models.CharField(max_length=64, help_text=_("SHA-256 of the secret part."))
+    scope = models.CharField(_("scope"), max_length=8, choices=TokenScope.choices, default=TokenScope.READ)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    def is_live(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now

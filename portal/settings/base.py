@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -227,6 +228,8 @@ MFA_MAX_FAILURES = env.int("MFA_MAX_FAILURES", default=5)
 MFA_ACCOUNT_FAILURE_LIMIT = env.int("MFA_ACCOUNT_FAILURE_LIMIT", default=10)
 MFA_ACCOUNT_FAILURE_WINDOW = timedelta(minutes=env.int("MFA_ACCOUNT_FAILURE_MINUTES", default=60))
 RECOVERY_CODE_COUNT = 10
+# Days a new personal API token works (docs/api.md).
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 # Passkeys (django-otp-webauthn): a second step beside the authenticator app, for staff and for
 # families who turned two-step verification on; and for families an optional sign-in without a
 # password ("Sign in with a passkey"). Staff always need their password and a second step: the
@@ -339,14 +342,31 @@ REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
 SMS_BACKEND = env.str("SMS_BACKEND", default="patients.reminders.sms.ConsoleSmsBackend")
 
 # --- REST framework -----------------------------------------------------------------------------
+# docs/api.md describes what a client sees of these.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.api.authentication.TokenScopePermission",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.ApiCursorPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api.throttling.PortalUserThrottle",
+        "portal.api.throttling.PortalAnonThrottle",
+    ],
     "EXCEPTION_HANDLER": "portal.api.exceptions.exception_handler",
 }
+API_RATE_USER = env.str("API_RATE_USER", default="1200/minute")
+API_RATE_ANON = env.str("API_RATE_ANON", default="60/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "ALL Care Portal API",
     "VERSION": "1.0.0",
@@ -358,6 +378,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set that several fields share.
     "ENUM_NAME_OVERRIDES": {"RiskGroupEnum": "patients.models.risk.GROUP_CHOICES"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.document_errors_and_ids",
+    ],
 }
 
 # --- Security headers (strict everywhere; production adds HTTPS-only settings) ---------------

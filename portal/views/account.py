@@ -1,4 +1,5 @@
-"""A person's own account: settings (name, phone, language) and Security (two-step, sign-ins)."""
+"""A person's own account: settings (name, phone, language) and Security (two-step, sign-ins,
+personal API tokens: made by staff after two-step verification in this session, shown once)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.account_selectors import recent_account_events
-from portal.accounts import mfa
+from portal.accounts import api_tokens, mfa
 from portal.accounts import services as accounts
-from portal.accounts.forms import AccountSettingsForm, ConfirmPasswordForm
+from portal.accounts.forms import AccountSettingsForm, ApiTokenForm, ConfirmPasswordForm
 from portal.accounts.models import User
 from portal.accounts.sign_in import apply_language, has_authenticator, mfa_optional_for
 from portal.forms import add_validation_errors
@@ -40,19 +41,32 @@ def account_settings(request):
     return render(request, "portal/account_settings.html", {"form": form})
 
 
-@never_cache
-@login_required
-def security(request):
+def session_verified(request) -> bool:
+    """django-otp's OTPMiddleware marks a user verified once they passed a device in this session."""
+    is_verified = getattr(request.user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
+def security_context(request, *, disable_form=None, token_form=None) -> dict:
     user = request.user
-    context = {
+    return {
         "mfa_enabled": has_authenticator(user),
         "mfa_optional": mfa_optional_for(user),
         "recovery_codes_left": mfa.recovery_codes_left(user),
         "events": recent_account_events(user),
-        "disable_form": ConfirmPasswordForm(user),
+        "disable_form": disable_form or ConfirmPasswordForm(user),
         "passkeys": mfa.passkeys(user),
+        "api_tokens_offered": user.role in api_tokens.TOKEN_ROLES,
+        "api_tokens_allowed": api_tokens.may_create_tokens(user, verified=session_verified(request)),
+        "api_tokens": list(api_tokens.tokens_of(user)),
+        "token_form": token_form or ApiTokenForm(),
     }
-    return render(request, "portal/security.html", context)
+
+
+@never_cache
+@login_required
+def security(request):
+    return render(request, "portal/security.html", security_context(request))
 
 
 @never_cache
@@ -75,15 +89,36 @@ def disable_mfa(request):
         raise PermissionDenied
     form = ConfirmPasswordForm(user, request.POST)
     if not form.is_valid():
-        context = {
-            "mfa_enabled": has_authenticator(user),
-            "mfa_optional": True,
-            "recovery_codes_left": mfa.recovery_codes_left(user),
-            "events": recent_account_events(user),
-            "disable_form": form,
-            "passkeys": mfa.passkeys(user),
-        }
-        return render(request, "portal/security.html", context, status=400)
+        return render(request, "portal/security.html", security_context(request, disable_form=form), status=400)
     mfa.disable(user)
     messages.success(request, _("Two-step verification is off."))
+    return redirect("portal:security")
+
+
+@never_cache
+@require_POST
+@login_required
+def create_api_token(request):
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/security.html", security_context(request, token_form=form), status=400)
+    try:
+        issued = api_tokens.create_token(
+            request.user,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            verified=session_verified(request),
+        )
+    except api_tokens.TokenRefused:
+        form.add_error(None, _("Only staff who have passed two-step verification in this session can make a token."))
+        return render(request, "portal/security.html", security_context(request, token_form=form), status=403)
+    return render(request, "portal/api_token_created.html", {"issued": issued})
+
+
+@never_cache
+@require_POST
+@login_required
+def revoke_api_token(request, token_id: int):
+    if api_tokens.revoke_token(request.user, token_id):
+        messages.success(request, _("The token was revoked; it no longer works."))
     return redirect("portal:security")

@@ -74,5 +74,7 @@ def test_api_gets_401_json_on_timeout(clock, clinician_client):
     clock.shift(timedelta(minutes=16))
     response = client.get("/api/patients/")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Your session has expired. Please sign in again."}
+    assert response["Content-Type"] == "application/problem+json"  # the API's one error shape
+    assert response.json()["detail"] == "Your session has expired. Please sign in again."
+    assert response.json()["status"] == 401
     assert AuditEvent.objects.filter(action=AuditAction.TIMEOUT).count() == 1

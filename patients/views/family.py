@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 
 from education import panels
 from patients import selectors
+from patients.clinical import plot_series, record_figures
 from patients.clinical import selectors as clinical_selectors
 from portal.accounts.models import Role, User
 from portal.care.access import FAMILY_PAGE, patient_for_page
@@ -47,6 +48,12 @@ def family_child(request, patient_id: int):
         "timeline_page": page,
         "family_timeline": page.entries,
         "education": panels.family_panel(request.user, patient, get_language()),
+        # The swimlane and the released results, in plain words (visible_entries keeps them to what is shared).
+        "plots": record_figures.record_plots(
+            plot_series.record_series(request.user, patient, doses=False),
+            clinical_selectors.phases_of(patient),
+            plain=True,
+        ),
     }
     return render(request, "patients/family_child.html", context)
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 # of one query per section; the tests below show it does not grow with the data. The audit trail's
 # hash chain adds a fixed 3 to every page that writes audit rows (savepoint, chain lock, last hash).
 MAX_LIST = 15
-MAX_DETAIL = 26
+MAX_DETAIL = 29  # +3 for the record's plots (two series and the rule thresholds)
 
 
 def queries(client, url) -> int:

@@ -10,7 +10,7 @@ from .scales import TimeScale
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 480  # viewBox units; text is sized for this width shown at 343 px (a 375 px phone)
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 14, 30
+LEFT, RIGHT, TOP, BOTTOM = 72, 12, 16, 30
 
 
 def _value(value) -> str:
@@ -56,7 +56,9 @@ def time_axis(root: ET.Element, x: TimeScale, top: float, bottom: float, label: 
     for day in x.ticks():
         px = x(day)
         el(group, "line", x1=px, x2=px, y1=top, y2=bottom, class_="grid")
-        text(group, px, bottom + 18, label(day), text_anchor="middle")
+        # Near an edge the label hangs inwards, so it is never cut off by the viewBox.
+        anchor = "start" if px < 40 else "end" if px > WIDTH - 40 else "middle"
+        text(group, px, bottom + 18, label(day), text_anchor=anchor)
 
 
 def markup(root: ET.Element) -> str:

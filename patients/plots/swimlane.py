@@ -9,7 +9,7 @@ from datetime import date
 from . import svg
 from .scales import TimeScale
 
-LANE = 34  # height of a lane: its label on top, the bar or marks below
+LANE = 42  # height of a lane: its label on top, the bar or marks below
 BAR = 12
 
 
@@ -69,12 +69,14 @@ def draw(
     for phase in phases:
         end = phase.end or max(today, phase.start)
         x0, x1 = x(phase.start), x(end)
-        svg.text(bars, min(x0, svg.WIDTH - svg.RIGHT - 120), lane_top + 12, phase.label, class_="lane-label")
+        # The label starts over its bar, moved left when it would run past the right edge.
+        svg.text(bars, max(4, min(x0, svg.WIDTH - svg.RIGHT - len(phase.label) * 10)), lane_top + 17, phase.label,
+                 class_="lane-label")  # fmt: skip
         svg.el(
             bars,
             "rect",
             x=x0,
-            y=lane_top + 17,
+            y=lane_top + 24,
             width=max(x1 - x0, 3.0),
             height=BAR,
             rx=3,
@@ -83,8 +85,8 @@ def draw(
         lane_top += LANE
     marks = svg.el(root, "g", class_="events")
     for key in used:
-        svg.text(marks, 8, lane_top + 12, lanes[key], class_="lane-label")
-        y = lane_top + 23
+        svg.text(marks, 8, lane_top + 17, lanes[key], class_="lane-label")
+        y = lane_top + 30
         for event in (e for e in events if e.lane == key):
             width = x(event.until) - x(event.day) if event.until else None
             _mark(marks, key, x(event.day), y, width)

@@ -11,6 +11,7 @@ from . import svg
 from .scales import LinearScale, TimeScale
 
 HEIGHT = 190
+MAX_DOTS = 60  # beyond this the line carries the series; dots stay only where a value is outside its band
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,10 @@ def draw(
     elif len(ordered) > 1:
         svg.el(root, "polyline", points=" ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in ordered), class_="series-line")
     dots = svg.el(root, "g", class_="points")
-    for day, value in ordered:
+    crowded = len(ordered) > MAX_DOTS
+    for index, (day, value) in enumerate(ordered):
         outside = band is not None and not band[0] <= value <= band[1]
+        if crowded and not outside and index != len(ordered) - 1:
+            continue
         svg.el(dots, "circle", cx=x(day), cy=y(value), r=4, class_="point point-outside" if outside else "point")
     return svg.markup(root)

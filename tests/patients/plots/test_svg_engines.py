@@ -158,3 +158,11 @@ def test_time_scale_ticks_fall_inside_the_span(first, days):
 def test_linear_ticks_are_round():
     assert LinearScale(0, 275, 0, 1).ticks(4) == [0, 100, 200]
     assert LinearScale(0, 1.6, 0, 1).ticks(4) == [0, 0.5, 1.0, 1.5]
+
+
+def test_a_long_count_series_keeps_dots_only_where_values_leave_the_band():
+    series = counts.CountSeries("plt", "×10⁹/L", (150.0, 450.0))
+    series.points = [(DAY + timedelta(days=i), 40.0 if i == 10 else 200.0) for i in range(linechart.MAX_DOTS + 40)]
+    root = parse(counts.draw(series, title="Platelets", desc="d", today=DAY))
+    assert len(by_class(root, "point-outside")) == 1
+    assert len(by_class(root, "point")) == 2  # the low one and the latest

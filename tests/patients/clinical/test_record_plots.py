@@ -12,17 +12,11 @@ from django.utils import formats
 
 from patients.clinical import plot_series, selectors, services
 from patients.late_effects.selectors import dose_thresholds
-from patients.models import (
-    ChemoAdministration,
-    LabResult,
-    MrdResult,
-    RiskAssessment,
-    TimelineEntry,
-)
+from patients.models import MrdResult, RiskAssessment
 from patients.models.timeline import MRD_NOT_DETECTED_MSGID
 from patients.risk.facts import Facts
 from patients.units import MRD_NOT_DETECTED
-from tests.patients.factories import add_chemo, add_entry, drug
+from tests.patients.factories import add_chemo, add_entry, bulk_plot_history
 from tests.patients.late_effects.factories import load_default_ruleset
 
 pytestmark = pytest.mark.django_db
@@ -147,29 +141,6 @@ def test_testicular_field_only_for_children_it_applies_to(clinician_client, clin
 
 # --- query counts flat in the number of entries ----------------------------------------------------
 
-KINDS = ("lumbar_puncture", "admission", "mrd", "lab", "chemo", "milestone", "bone_marrow", "note")
-
-
-def build(patient, n: int, start: date, *, released: bool = True):
-    entries = TimelineEntry.objects.bulk_create(
-        [
-            TimelineEntry(patient=patient, kind=KINDS[i % len(KINDS)], occurred_on=start + timedelta(days=i // 4),
-                          visibility="released" if released else "clinician")
-            for i in range(n)
-        ]
-    )  # fmt: skip
-    dox = drug("doxorubicin")
-    ChemoAdministration.objects.bulk_create(
-        [ChemoAdministration(entry=e, drug=dox, dose="10", dose_unit="mg_m2") for e in entries if e.kind == "chemo"]
-    )
-    MrdResult.objects.bulk_create(
-        [MrdResult(entry=e, timepoint="other", sample="blood", method="flow", value_pct="0.1")
-         for e in entries if e.kind == "mrd"]
-    )  # fmt: skip
-    LabResult.objects.bulk_create(
-        [LabResult(entry=e, test_name="Platelets", value="120", unit="×10⁹/L") for e in entries if e.kind == "lab"]
-    )
-
 
 def count(client, url) -> tuple[int, str]:
     client.get(url)
@@ -184,10 +155,10 @@ def test_plot_pages_cost_the_same_for_20_and_200_entries(clinician_client, famil
     load_default_ruleset()
     client = clinician_client if page == "patients:detail" else family_client
     url = reverse(page, kwargs={"patient_id": patient.pk})
-    build(patient, 20, date.today() - timedelta(days=300))
+    bulk_plot_history(patient, 20, date.today() - timedelta(days=300))
     few, html = count(client, url)
     assert len(table_rows(figure(html, "plot-count-plt"))) == 3  # 20 entries: labs at 3, 11, 19
-    build(patient, 180, date.today() - timedelta(days=250))
+    bulk_plot_history(patient, 180, date.today() - timedelta(days=250))
     many, html = count(client, url)
     assert many == few
     assert len(table_rows(figure(html, "plot-count-plt"))) == 3 + 23  # and 23 of the next 180
@@ -195,7 +166,7 @@ def test_plot_pages_cost_the_same_for_20_and_200_entries(clinician_client, famil
 
 
 def test_series_are_read_in_two_column_only_queries(clinician, patient):
-    build(patient, 200, date.today() - timedelta(days=100))
+    bulk_plot_history(patient, 200, date.today() - timedelta(days=100))
     with CaptureQueriesContext(connection) as ctx:
         series = plot_series.record_series(clinician, patient)
     reads = [q["sql"] for q in ctx.captured_queries if 'FROM "patients_timelineentry"' in q["sql"]]

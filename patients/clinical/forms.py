@@ -20,6 +20,7 @@ from patients.models import (
 from patients.models.base import RELEASE_FIELDS
 from patients.models.diagnosis import DIAGNOSIS_FIELDS
 from patients.models.exposures import MANUAL_SUMMARY_FIELDS
+from patients.models.patient import Sex
 from patients.models.risk import Decision
 from patients.models.timeline import ENTRY_FIELDS, PHASE_FIELDS, PLAN_FIELDS, SUBTYPES
 
@@ -50,6 +51,17 @@ class DiagnosisForm(forms.ModelForm):
         model = Diagnosis
         fields = DIAGNOSIS_FIELDS
         widgets = {"diagnosed_on": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, patient=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if patient is not None and not applies_testicular(patient):
+            # Not asked for a girl; the service leaves the stored value (False) as it is.
+            del self.fields["testicular_involvement"]
+
+
+def applies_testicular(patient) -> bool:
+    """Testicular involvement is asked for every child who is not recorded as female."""
+    return patient.sex != Sex.FEMALE
 
 
 class PlanForm(forms.ModelForm):

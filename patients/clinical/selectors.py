@@ -17,6 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
+from patients.ages import Age, age_on
 from patients.clinical.exposure_store import load_exposure_summary
 from patients.models import (
     ChemoAdministration,
@@ -229,6 +230,55 @@ class ClinicalRecord:
     @property
     def more_entries(self) -> bool:
         return self.entry_count > len(self.entries)
+
+    @property
+    def risk_changes(self) -> list[RiskAssessment]:
+        """The assessments (newest first) where the result or its decision changed from the one before.
+
+        Recomputing after every edit repeats identical provisional rows; the page lists only changes
+        and keeps the full history behind a "show all".
+        """
+        return risk_changes(self.risk)
+
+
+def _risk_state(a: RiskAssessment) -> tuple:
+    return (a.scheme, a.group, a.provisional, tuple(a.possible_groups or ()), a.decision, a.decided_group)
+
+
+def risk_changes(history: list[RiskAssessment]) -> list[RiskAssessment]:
+    """`history` newest first → the rows whose state differs from the next older row (the oldest always counts)."""
+    changes = []
+    for index, assessment in enumerate(history):
+        older = history[index + 1] if index + 1 < len(history) else None
+        if older is None or _risk_state(older) != _risk_state(assessment):
+            changes.append(assessment)
+    return changes
+
+
+@dataclass
+class RecordBanner:
+    """The record at a glance. No allergy or alert fields exist in the record, so none are shown."""
+
+    name: str
+    age: Age
+    diagnosis: Diagnosis | None
+    risk: RiskAssessment | None
+    phase: TreatmentPhase | None
+    next_appointment: tuple[date, str] | None  # (day, title)
+
+
+def record_banner(patient: Patient, record: ClinicalRecord, next_appointment) -> RecordBanner:
+    """The banner from the record already read; the next appointment comes with the plots' series
+    (patients.clinical.plot_series), so the banner costs no query of its own."""
+    today = timezone.localdate()
+    return RecordBanner(
+        name=patient.display_name,
+        age=age_on(patient.date_of_birth, max(today, patient.date_of_birth)),
+        diagnosis=record.diagnosis,
+        risk=record.risk[0] if record.risk else None,
+        phase=record.current_phase,
+        next_appointment=next_appointment,
+    )
 
 
 def _one_of(patient: Patient | None, name: str):

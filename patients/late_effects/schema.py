@@ -284,6 +284,11 @@ def _leaves(criterion: dict, path: str):
     yield path, criterion
 
 
+def criterion_leaves(criterion: dict):
+    """Every field comparison in a criterion tree (all / any / not), without the paths."""
+    return (leaf for _path, leaf in _leaves(criterion, ""))
+
+
 def _vocabulary_problems(data: dict, vocabularies: Vocabularies) -> list[str]:
     """Every drug, syndrome, genetic marker and site a criterion names must be a code the portal stores."""
     problems = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from patients.late_effects.models import CarePlan, FollowUpItem, FollowUpStatus
+from patients.late_effects.models import CarePlan, FollowUpItem, FollowUpStatus, RuleSet
+from patients.late_effects.schema import criterion_leaves
 from patients.models import Patient
 from portal.care import audit
 from portal.care.access import (
@@ -68,3 +69,20 @@ def open_screening_keys(patient: Patient, *, view: FamilyView = NARROWEST_FAMILY
     """
     visible = FollowUpItem.objects.filter(family_entry_q(view), patient=patient, status=FollowUpStatus.OPEN)
     return frozenset(visible.values_list("screening_key", flat=True))
+
+
+DOSE_THRESHOLD_FIELDS = ("anthracycline_dox_eq_mg_m2", "ced_mg_m2")
+
+
+def dose_thresholds() -> dict[str, tuple[float, ...]]:
+    """The cumulative-dose cut-offs the active rule set's criteria use, per field (for the dose plots).
+
+    Zero is left out: "> 0" means "any exposure", not a line worth drawing. One query.
+    """
+    content = RuleSet.objects.filter(active=True).values_list("content", flat=True).first() or {}
+    found: dict[str, set[float]] = {name: set() for name in DOSE_THRESHOLD_FIELDS}
+    for rule in content.get("rules", []):
+        for leaf in criterion_leaves(rule.get("criteria") or {}):
+            if leaf.get("field") in found and isinstance(leaf.get("value"), int | float) and leaf["value"] > 0:
+                found[leaf["field"]].add(float(leaf["value"]))
+    return {name: tuple(sorted(values)) for name, values in found.items()}

@@ -14,10 +14,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from patients.care_keys import PHASE_KEYS
+from patients.units import mrd_text
 from portal.fields import BoundedTextField
 
 from .base import RELEASE_FIELDS, PatientEntry
@@ -273,6 +274,10 @@ MRD_TIMEPOINT_CHOICES = [
 ]
 
 
+# units.MRD_NOT_DETECTED, spelled out so makemessages finds it (a test checks the two agree).
+MRD_NOT_DETECTED_MSGID = gettext_noop("not detected (< {pct}%)")
+
+
 class MrdResult(EntryDetail):
     entry = models.OneToOneField(TimelineEntry, on_delete=models.CASCADE, primary_key=True, related_name="mrd")
     timepoint = models.CharField(_("timepoint"), max_length=20, choices=MRD_TIMEPOINT_CHOICES)
@@ -310,9 +315,7 @@ class MrdResult(EntryDetail):
 
     @property
     def display(self) -> str:
-        if self.value_pct is not None:
-            return f"{self.value_pct.normalize():f}%"
-        return gettext("not detected (<%(pct)s%%)") % {"pct": f"{self.negative_below_pct.normalize():f}"}
+        return mrd_text(self.value_pct, self.negative_below_pct, not_detected=gettext(MRD_NOT_DETECTED_MSGID))
 
 
 class LabResult(EntryDetail):

@@ -82,6 +82,9 @@ def evaluate(scheme_key: str, inputs: RiskInputs, cfg: SchemeConfig | None = Non
     unknown = frozenset(name for name, options in dims if len(options) > 1)
     names_by_code = dict(inputs.marker_names)
     outcomes: dict[tuple, tuple[str, list[str]]] = {}
+    not_detected = {
+        tp: m.negative_below_pct for tp, m in inputs.mrd if m.value_pct is None and m.negative_below_pct is not None
+    }
     for combo in itertools.product(*(options for _, options in dims)):
         values = dict(zip(names, combo, strict=True))
         facts = Facts(
@@ -96,6 +99,7 @@ def evaluate(scheme_key: str, inputs: RiskInputs, cfg: SchemeConfig | None = Non
             mrd={n.split(":", 1)[1]: v for n, v in values.items() if n.startswith("mrd:")},
             assumed=unknown,
             names=names_by_code,
+            not_detected=not_detected,
         )
         outcomes[combo] = scheme.decide(facts, cfg)
     groups = sorted({group for group, _ in outcomes.values()}, key=scheme.rank)

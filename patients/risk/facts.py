@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from patients.ages import Age
+from patients.units import mrd_text
 
 from .inputs import MRD_LABELS
 from .markers import MARKER_CLASSES
@@ -23,6 +24,8 @@ class Facts:
     mrd: dict = field(hash=False)  # timepoint -> % (a concrete value in this scenario)
     assumed: frozenset = frozenset()  # names of facts that stand in for missing inputs
     names: dict = field(default_factory=dict, hash=False, compare=False)  # marker code -> display name
+    # timepoint -> sensitivity (%) of a result recorded as "not detected": its reason says so, not "0%".
+    not_detected: dict = field(default_factory=dict, hash=False, compare=False)
 
     def markers(self, classification: str) -> list[str]:
         """Display names of the markers with this classification."""
@@ -51,4 +54,6 @@ class Facts:
         label = MRD_LABELS.get(timepoint, timepoint)
         if f"mrd:{timepoint}" in self.assumed:
             return f"{label} (not yet available)"
-        return f"{label} {self.mrd[timepoint]:g}%"
+        if timepoint in self.not_detected:
+            return f"{label} {mrd_text(None, self.not_detected[timepoint])}"
+        return f"{label} {mrd_text(self.mrd[timepoint], None)}"

@@ -62,20 +62,22 @@ def _form_page(request, patient, form, title, *, status=200, back=None, delete_u
     return render(request, "patients/clinical/form_page.html", context, status=status)
 
 
-def singleton_form_view(form_class, *, load, save, title, anchor: str, saved_message=None):
+def singleton_form_view(form_class, *, load, save, title, anchor: str, saved_message=None, for_patient=False):
     """The edit page of something a child has at most one of (diagnosis, treatment plan, manual summary).
 
     GET shows `form_class` for `load(patient)` (empty when the child has none yet). POST parses the form
     and saves through `save(user, patient, data, expected_version)`: back to the record at `anchor`
-    on success, else the form again with 409 (stale edit) or 400 (invalid).
+    on success, else the form again with 409 (stale edit) or 400 (invalid). With `for_patient` the
+    form is given the child (`patient=`), to show only the fields that apply to them.
     """
 
     @login_required
     def view(request, patient_id: int):
         patient = _patient(request, patient_id, edit=True)
         instance = load(patient)
+        extra = {"patient": patient} if for_patient else {}
         if request.method == "POST":
-            form = form_class(request.POST, instance=instance)
+            form = form_class(request.POST, instance=instance, **extra)
             status = 400
             if form.is_valid():
                 data = dict(form.cleaned_data)
@@ -86,7 +88,7 @@ def singleton_form_view(form_class, *, load, save, title, anchor: str, saved_mes
                         messages.success(request, str(saved_message))
                     return redirect(_detail_url(patient, anchor))
             return _form_page(request, patient, form, title, status=status)
-        form = form_class(instance=instance, initial={"version": instance.version if instance else None})
+        form = form_class(instance=instance, initial={"version": instance.version if instance else None}, **extra)
         return _form_page(request, patient, form, title)
 
     return view
@@ -99,6 +101,7 @@ diagnosis_edit = singleton_form_view(
     title=gettext_lazy("Diagnosis"),
     anchor="diagnosis",
     saved_message=gettext_lazy("Diagnosis saved. The risk assessment was updated."),
+    for_patient=True,
 )
 plan_edit = singleton_form_view(
     PlanForm,

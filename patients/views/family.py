@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 
 from education import panels
 from patients import selectors
+from patients.clinical import plot_series, record_figures
 from patients.clinical import selectors as clinical_selectors
 from patients.late_effects import wording
 from patients.reminders import feeds, upcoming
@@ -60,6 +61,12 @@ def family_child(request, patient_id: int):
         "contacts": upcoming.care_contacts(patient),
         "latest": clinical_selectors.family_timeline_page(request.user, patient, size=FAMILY_HOME_LATEST).entries,
         "education": panels.family_panel(request.user, patient, language),
+        # The swimlane and the released results, in plain words (visible_entries keeps them to what is shared).
+        "plots": record_figures.record_plots(
+            plot_series.record_series(request.user, patient, doses=False),
+            clinical_selectors.phases_of(patient),
+            plain=True,
+        ),
     }
     return render(request, "patients/family_child.html", context)
 

@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 
 from education import panels
 from patients import selectors, services
+from patients.clinical import plot_series, record_figures
 from patients.clinical import selectors as clinical_selectors
 from patients.forms import BreakGlassForm, PatientForm, PatientSearchForm
+from patients.late_effects import selectors as late_effects_selectors
 from patients.models import EntryKind, Patient
 from portal.accounts.models import Role
 from portal.care import break_glass as break_glass_service
@@ -48,10 +50,16 @@ def patient_detail(request, patient_id: int):
         return redirect("patients:family_child", patient_id=patient_id)
     # The page view and the timeline read are recorded by the selector in one INSERT.
     patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, audit=False)
+    record = clinical_selectors.clinical_record(request.user, patient, record_view=True)
+    series = plot_series.record_series(request.user, patient)
     context = {
         "patient": patient,
         "can_edit": can_edit_patient(request.user, patient),
-        "record": clinical_selectors.clinical_record(request.user, patient, record_view=True),
+        "record": record,
+        "banner": clinical_selectors.record_banner(patient, record, series.next_appointment),
+        "plots": record_figures.record_plots(
+            series, record.phases, thresholds=late_effects_selectors.dose_thresholds()
+        ),
         "kinds": EntryKind.choices,
         "education": panels.record_panel(request.user, patient),
         "break_glass_grants": break_glass_service.grants_for_care_team(request.user, patient),

@@ -1,11 +1,19 @@
 """Factories and builders for the clinical record (reference data comes from migration 0003)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import factory
 
 from patients.clinical import services
-from patients.models import Drug, GeneticMarker, TimelineEntry, TreatmentPhase
+from patients.models import (
+    ChemoAdministration,
+    Drug,
+    GeneticMarker,
+    LabResult,
+    MrdResult,
+    TimelineEntry,
+    TreatmentPhase,
+)
 
 
 class TimelineEntryFactory(factory.django.DjangoModelFactory):
@@ -52,8 +60,6 @@ def add_chemo(user, patient, on, code, dose, *, unit="mg_m2", doses=1, route="iv
 
 def populate_record(user, patient, start: date, copies: int = 1):
     """A record with every entry kind, `copies` times over (for page and query-count tests)."""
-    from datetime import timedelta
-
     from patients.models import GeneticMarker, PredispositionSyndrome
 
     if not hasattr(patient, "_diagnosed"):
@@ -94,3 +100,32 @@ def populate_record(user, patient, start: date, copies: int = 1):
         add_entry(user, patient, "milestone", day, subtype="remission", visibility="released")
         add_entry(user, patient, "appointment", day, title="Clinic visit", visibility="released")
         add_entry(user, patient, "note", day, notes="Family coping well", visibility="released", confidential=True)
+
+
+PLOT_KINDS = ("lumbar_puncture", "admission", "mrd", "lab", "chemo", "milestone", "bone_marrow", "note")
+
+
+def bulk_plot_history(patient, n: int, start: date, *, released: bool = True):
+    """`n` entries of the plotted kinds (doxorubicin doses, MRD, platelet counts among them), four a day, by SQL."""
+    entries = TimelineEntry.objects.bulk_create(
+        [
+            TimelineEntry(
+                patient=patient,
+                kind=PLOT_KINDS[i % len(PLOT_KINDS)],
+                occurred_on=start + timedelta(days=i // 4),
+                visibility="released" if released else "clinician",
+            )
+            for i in range(n)
+        ]
+    )
+    dox = drug("doxorubicin")
+    ChemoAdministration.objects.bulk_create(
+        [ChemoAdministration(entry=e, drug=dox, dose="10", dose_unit="mg_m2") for e in entries if e.kind == "chemo"]
+    )
+    MrdResult.objects.bulk_create(
+        [MrdResult(entry=e, timepoint="other", sample="blood", method="flow", value_pct="0.1")
+         for e in entries if e.kind == "mrd"]
+    )  # fmt: skip
+    LabResult.objects.bulk_create(
+        [LabResult(entry=e, test_name="Platelets", value="120", unit="×10⁹/L") for e in entries if e.kind == "lab"]
+    )

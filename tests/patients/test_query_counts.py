@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 # of one query per section; the tests below show it does not grow with the data. The audit trail's
 # hash chain adds a fixed 3 to every page that writes audit rows (savepoint, chain lock, last hash).
 MAX_LIST = 15
-MAX_DETAIL = 26
+MAX_DETAIL = 29  # +3 for the record's plots (two series and the rule thresholds)
 
 
 def queries(client, url) -> int:
@@ -75,3 +75,19 @@ def test_family_home_does_not_grow_with_children(family_client, family_user, dja
     with django_assert_max_num_queries(MAX_LIST):
         family_client.get(url)
     assert queries(family_client, url) == few
+
+
+def test_record_page_with_its_plots_does_not_grow_with_the_timeline(clinician_client, patient):
+    """The swimlane, MRD, count and dose plots read summarised series: 20 or 200 entries cost the same."""
+    from datetime import date, timedelta
+
+    from tests.patients.factories import bulk_plot_history
+
+    url = reverse("patients:detail", kwargs={"patient_id": patient.pk})
+    bulk_plot_history(patient, 20, date.today() - timedelta(days=300))
+    clinician_client.get(url)
+    few = queries(clinician_client, url)
+    bulk_plot_history(patient, 180, date.today() - timedelta(days=250))
+    html = clinician_client.get(url).content.decode()
+    assert 'id="plot-swimlane"' in html and 'id="plot-mrd"' in html and 'id="plot-dose-anthracycline"' in html
+    assert queries(clinician_client, url) == few <= MAX_DETAIL

@@ -92,7 +92,7 @@ FAMILY_PYTHON_MSGIDS = [
     "Clinic visit",
     "Check-up",
     "%(title)s %(n)s of %(total)s",
-    "not detected (<%(pct)s%%)",
+    "not detected (< {pct}%)",
     "Your reminder settings are saved.",
     "Your new calendar address is ready. Any older address no longer works.",
     "Your calendar address no longer works.",
@@ -212,6 +212,7 @@ def test_spanish_preferring_parent_sees_family_pages_in_spanish(spanish_family):
     assert "El tratamiento de su hijo o hija hasta ahora" in html
     assert "Your child&#x27;s treatment so far" not in html and "Your child's treatment so far" not in html
     assert "Qué sigue" in html and "What&#x27;s next" not in html
+    assert "no se encontraron (&lt; 0.01%)" in html and "not detected" not in html
     assert "Controles después del tratamiento" in html and "Check-ups after treatment" not in html
     assert "Cerrar sesión" in html and "Sign out" not in html
 
@@ -294,9 +295,9 @@ def test_mrd_display_is_translated(settings):
 
     result = MrdResult(negative_below_pct=Decimal("0.01"))
     with translation.override("es"):
-        assert result.display == "no se encontraron (<0.01%)"
+        assert result.display == "no se encontraron (< 0.01%)"
     with translation.override("en"):
-        assert result.display == "not detected (<0.01%)"
+        assert result.display == "not detected (< 0.01%)"
 
 
 def test_every_shipped_rule_set_text_for_families_has_spanish():

@@ -35,7 +35,14 @@ from patients.models import EntryKind, Patient, RiskAssessment, TimelineEntry, T
 from patients.models.risk import GROUP_CHOICES
 from patients.models.timeline import PHASE_LABELS
 from portal.care.access import care_team_patients
-from portal.care.models import AuditAction, AuditEvent, Notification
+from portal.care.models import (
+    AuditAction,
+    AuditEvent,
+    CareTeamChild,
+    CareTeamMember,
+    CareTeamMembership,
+    Notification,
+)
 
 PAGE_SIZE = 25
 # Timeline kinds that are results a clinician reviews.
@@ -111,6 +118,20 @@ def _count(queryset: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def _my_children(user) -> QuerySet[Patient]:
+    """The access policy's care-team children, driven from the clinician's own seats.
+
+    care_team_patients() alone is a filter over every child in the hospital (EXISTS per row), which
+    grows with the hospital; the `pk IN (my memberships UNION my teams' children)` in front lets
+    PostgreSQL start from the few hundred ids of this clinician (index lookups) and leaves the policy
+    to decide on those only, so the page costs the same at 1,000 or 100,000 children.
+    """
+    own = CareTeamMembership.objects.filter(clinician=user, active=True).values("patient_id")
+    teams = CareTeamMember.objects.filter(clinician=user).values("team")
+    via_teams = CareTeamChild.objects.filter(team__in=teams).values("patient_id")
+    return care_team_patients(user).filter(pk__in=own.union(via_teams))
+
+
 def annotated_worklist(user, today: date | None = None) -> QuerySet[Patient]:
     """The clinician's care-team children with every worklist column as an annotation (one SELECT)."""
     today = today or timezone.localdate()
@@ -126,7 +147,7 @@ def annotated_worklist(user, today: date | None = None) -> QuerySet[Patient]:
     new_results = TimelineEntry.objects.filter(
         patient=child, kind__in=RESULT_KINDS, created_at__gt=Coalesce(OuterRef("last_look"), Value(_NEVER))
     ).exclude(created_by=user)
-    return care_team_patients(user).annotate(
+    return _my_children(user).annotate(
         phase_key=Subquery(running.values("key")[:1]),
         phase_custom=Subquery(running.values("custom_name")[:1]),
         phase_start=Subquery(running.values("actual_start")[:1]),

@@ -34,7 +34,7 @@ def test_clinician_sorts_filters_and_opens_a_child(transactional_db, page):
     page.wait_for_url("**status=on_therapy**")
     statuses = column(page, "Status")
     assert statuses and set(statuses) == {"On therapy"}
-    assert page.get_by_label("Sort by").input_value() == "overdue"  # the sort survives the filter
+    assert page.get_by_label("Sort by").input_value() == "-overdue"  # the sort survives the filter
 
     first = page.locator("tbody th a").first
     name = first.inner_text()

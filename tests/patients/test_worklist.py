@@ -242,3 +242,13 @@ def test_one_audit_insert_per_request(clinician, clinician_client):
     inserts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "care_auditevent"')]
     assert len(inserts) == 1
     assert AuditEvent.objects.filter(user=clinician, action=AuditAction.LIST).count() - before == 25
+
+
+def test_worklist_in_spanish(clinician, clinician_client, ward):
+    clinician.preferred_language = "es"
+    clinician.save()
+    response = clinician_client.get(URL, {"sort": "-overdue"}, HTTP_ACCEPT_LANGUAGE="es")
+    body = response.content.decode()
+    assert response.status_code == 200
+    for words in ("Próximo control", "Controles atrasados", "Día de la fase", "Ordenar por", "orden inverso"):
+        assert words in body

@@ -92,3 +92,16 @@ def test_unread_notice_shows_on_the_worklist(patient, clinician, clinician_clien
     body = clinician_client.get(reverse("patients:list"), {"questions": "on"}).content.decode()
     assert patient.family_name in body
     assert f'href="{reverse("portal:notifications")}">1</a>' in body
+
+
+def test_notices_are_in_each_clinicians_language(patient, clinician, team):
+    clinician.preferred_language = "es"
+    clinician.save()
+    follow_up(patient, timezone.localdate() - timedelta(days=1), "echo")
+    notify_overdue_follow_ups()
+    education_services.add_question(FamilyLinkFactory(patient=patient).user, patient, text="When?")
+    mine = {n.kind: n for n in Notification.objects.filter(user=clinician)}
+    theirs = {n.kind: n for n in Notification.objects.filter(user=team["named"])}
+    assert mine["follow_up_overdue"].title == "Hay un control atrasado de un paciente de su equipo"
+    assert mine["family_question"].title == "Una familia añadió una pregunta para la próxima visita"
+    assert theirs["family_question"].title == "A family added a question for the next visit"

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Lookup, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.utils import timezone
 
@@ -163,6 +163,33 @@ def annotated_worklist(user, today: date | None = None) -> QuerySet[Patient]:
     )
 
 
+class _ILike(Lookup):
+    """`column ILIKE pattern`, which a GIN trigram index serves (Django's icontains on PostgreSQL is
+    `UPPER(column) LIKE UPPER(...)`, which it does not)."""
+
+    lookup_name = "worklist_ilike"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def _word_q(word: str, fuzzy: bool) -> Q:
+    """One search word: a substring of a name or the MRN, or (PostgreSQL) a name that looks like it."""
+    if not fuzzy:
+        match = Q(mrn__icontains=word)
+        for name in _NAME_FIELDS:
+            match |= Q(**{f"{name}__icontains": word})
+        return match
+    pattern = Value(f"%{connection.ops.prep_for_like_query(word)}%")
+    match = Q(_ILike(F("mrn"), pattern))
+    for name in _NAME_FIELDS:
+        match |= Q(_ILike(F(name), pattern)) | Q(TrigramWordSimilar(F(name), Value(word)))
+    return match
+
+
 def _search(queryset: QuerySet[Patient], text: str) -> tuple[QuerySet[Patient], bool]:
     """Filter by every word of `text`; on PostgreSQL also annotate `similarity`. Returns (qs, ranked)."""
     words = text.split()
@@ -170,12 +197,7 @@ def _search(queryset: QuerySet[Patient], text: str) -> tuple[QuerySet[Patient], 
         return queryset, False
     fuzzy = connection.vendor == "postgresql"
     for word in words:
-        match = Q(mrn__icontains=word)
-        for name in _NAME_FIELDS:
-            match |= Q(**{f"{name}__icontains": word})
-            if fuzzy:
-                match |= Q(TrigramWordSimilar(F(name), Value(word)))
-        queryset = queryset.filter(match)
+        queryset = queryset.filter(_word_q(word, fuzzy))
     if not fuzzy:
         return queryset, False
     scores = [Greatest(*(TrigramWordSimilarity(word, name) for name in _NAME_FIELDS)) for word in words]

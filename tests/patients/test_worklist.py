@@ -252,3 +252,24 @@ def test_worklist_in_spanish(clinician, clinician_client, ward):
     assert response.status_code == 200
     for words in ("Próximo control", "Controles atrasados", "Día de la fase", "Ordenar por", "orden inverso"):
         assert words in body
+
+
+def test_trigram_indexes_serve_name_and_mrn_search_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the GIN trigram indexes are PostgreSQL only (patients/0010 does nothing on SQLite)")
+    from django.db import transaction
+
+    from patients.models import Patient
+    from patients.worklist import _word_q
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'patients_patient'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {f"patients_patient_{c}_trgm" for c in ("given_name", "family_name", "preferred_name", "mrn")} <= names
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A tiny test table: ask whether the indexes can serve the search (bitmap scans), not what is cheapest.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = Patient.objects.order_by().filter(_word_q("Jonh", fuzzy=True)).explain()
+    for column in ("given_name", "family_name", "preferred_name", "mrn"):
+        assert f"patients_patient_{column}_trgm" in plan

@@ -43,7 +43,7 @@ from education.models import (
 from education.rendering import render_markdown
 from education.selectors import family_members_of
 from portal.accounts.models import Role, User
-from portal.care.access import record_patient_event
+from portal.care.access import care_team_clinicians_of, record_patient_event
 from portal.care.models import AuditAction, Notification
 from portal.concurrency import StaleEdit, save_versioned
 
@@ -480,18 +480,8 @@ def share_page(user, patient, page: Page, message: str = "") -> PageShare:
         share = PageShare.objects.create(patient=patient, page=page, shared_by=user, message=message[:300])
         link = reverse("education:shared_page", kwargs={"share_id": share.pk})
         title = gettext_noop("Your care team sent you a page to read")
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    user=member,
-                    patient=patient,
-                    kind="education_page_shared",
-                    title=_in_language(member.preferred_language, title),
-                    body=share.message,
-                    link=link,
-                )
-                for member in family_members_of(patient)
-            ]
+        _notify_about_child(
+            family_members_of(patient), patient, "education_page_shared", title, link, body=lambda _lang: share.message
         )
         record_patient_event(user, AuditAction.CREATE, patient=patient, obj=share)
     return share
@@ -516,7 +506,49 @@ def add_question(user, patient, text: str = "", curated: CuratedQuestion | None 
             raise ValidationError({"text": _("This question is already on your list.")})
         question = FamilyQuestion.objects.create(patient=patient, created_by=user, text=text, curated=curated)
         record_patient_event(user, AuditAction.CREATE, patient=patient, obj=question)
+        _notify_care_team_of_question(patient, question)
     return question
+
+
+def _notify_about_child(recipients, patient, kind: str, title: str, link: str, *, body, key: str = "") -> None:
+    """One notification per recipient about a child, each in the recipient's language, in one INSERT.
+
+    `title` is a gettext_noop message; `body(language)` gives the body text. With a `key`, a repeat
+    for the same recipient and key is skipped (the notification's unique (user, dedup_key)).
+    """
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=member,
+                patient=patient,
+                kind=kind,
+                title=_in_language(member.preferred_language, title),
+                body=body(member.preferred_language),
+                link=link,
+                dedup_key=key,
+            )
+            for member in recipients
+        ],
+        ignore_conflicts=bool(key),
+    )
+
+
+def _notify_care_team_of_question(patient, question: FamilyQuestion) -> None:
+    """Tell the child's care team (per-child and named teams) that the family has a new question.
+
+    The notice names the MRN only, never the question (it may describe the child's health); it links
+    to the record, where the care team reads it.
+    """
+    body = gettext_noop("The family of %(mrn)s added a question. Open the record to read it.")
+    _notify_about_child(
+        care_team_clinicians_of(patient).only("id", "preferred_language"),
+        patient,
+        "family_question",
+        gettext_noop("A family added a question for the next visit"),
+        reverse("patients:detail", kwargs={"patient_id": patient.pk}),
+        body=lambda language: _in_language(language, body) % {"mrn": patient.mrn},
+        key=f"question:{question.pk}",
+    )
 
 
 def set_answered(user, patient, question: FamilyQuestion, answered: bool) -> FamilyQuestion:

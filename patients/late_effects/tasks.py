@@ -25,3 +25,11 @@ def recompute_care_plan_for_patient(patient_id: int) -> bool:
     from patients.late_effects.services import recompute_for_patient
 
     return recompute_for_patient(patient_id) is not None
+
+
+@shared_task(name="patients.late_effects.tasks.notify_overdue_follow_ups", **RELIABLE)
+def notify_overdue_follow_ups() -> int:
+    """Daily: in-portal notices to the care team for follow-ups that became overdue (idempotent)."""
+    from patients.late_effects.overdue_notices import notify_overdue_follow_ups as notify
+
+    return notify()

@@ -4,17 +4,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from education import panels
-from patients import selectors, services
+from patients import selectors, services, worklist
 from patients.clinical import plot_series, record_figures
 from patients.clinical import selectors as clinical_selectors
-from patients.forms import BreakGlassForm, PatientForm, PatientSearchForm
+from patients.forms import BreakGlassForm, PatientForm, WorklistForm
 from patients.late_effects import selectors as late_effects_selectors
 from patients.models import EntryKind, Patient
+from patients.views.worklist_columns import filter_query, worklist_columns
 from portal.accounts.models import Role
 from portal.care import break_glass as break_glass_service
 from portal.care.access import FAMILY_PAGE, STAFF_PAGE, can_edit_patient, can_view_patient, patient_for_page
@@ -28,17 +28,33 @@ def _require_role(user, *roles):
 
 @login_required
 def patient_list(request):
+    """The clinician's worklist (landing page): search, filters, sort, paging; one audit INSERT per page."""
     _require_role(request.user, Role.CLINICIAN)
-    form = PatientSearchForm(request.GET)
+    form = WorklistForm(request.GET)
     if form.is_valid():
-        query = form.cleaned_data["q"]
-        patients = selectors.search_patients(request.user, query)
-    else:  # No list under a search that was refused: the page shows why.
-        typed = request.GET.get("q", "").replace("\x00", "")[: selectors.SEARCH_MAX_LENGTH]
-        query, patients = typed, Patient.objects.none()
-    page = Paginator(patients, 25).get_page(request.GET.get("page"))
-    selectors.audit_listed(request.user, page.object_list)
-    context = {"page": page, "query": query, "form": form}
+        data = form.cleaned_data
+        query = worklist.WorklistQuery(
+            text=data["q"],
+            status=data["status"],
+            phase=data["phase"],
+            overdue=data["overdue"],
+            questions=data["questions"],
+            sort=data["sort"],
+            page=data["page"],
+        )
+        page = worklist.worklist_page(request.user, query)
+    else:  # No list under a refused search or filter: the page shows why.
+        query, page = worklist.WorklistQuery(), None
+    if page is not None:
+        selectors.audit_listed(request.user, page.patients)
+    typed = request.GET.get("q", "").replace("\x00", "")[: selectors.SEARCH_MAX_LENGTH]
+    context = {
+        "page": page,
+        "query": typed,
+        "form": form,
+        "columns": worklist_columns(request.GET, page.sort if page else worklist.DEFAULT_SORT),
+        "filters": filter_query(request.GET),
+    }
     return render(request, "patients/patient_list.html", context, status=400 if form.errors else 200)
 
 

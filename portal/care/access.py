@@ -113,6 +113,53 @@ def _care_team_exists(user) -> Q:
     return Q(Exists(own.filter(active=True))) | (Q(Exists(via_team)) & ~Q(Exists(own.filter(active=False))))
 
 
+def care_team_clinicians_of(patient: Patient | int) -> QuerySet[User]:
+    """Active clinicians on this child's care team today, per-child or through a named team (one query).
+
+    The same rule as _care_team_exists(), seen from the child: for telling the team (notifications),
+    never for deciding what a user sees.
+    """
+    pk = getattr(patient, "pk", patient)
+    own = CareTeamMembership.objects.filter(patient_id=pk, clinician=OuterRef("pk"))
+    seat = CareTeamMember.objects.filter(
+        clinician=OuterRef("pk"), team__in=CareTeamChild.objects.filter(patient_id=pk).values("team")
+    )
+    return User.objects.filter(is_active=True, role=Role.CLINICIAN).filter(
+        Q(Exists(own.filter(active=True))) | (Q(Exists(seat)) & ~Q(Exists(own.filter(active=False))))
+    )
+
+
+def care_team_pairs(patient_ids) -> list[tuple[int, int, str]]:
+    """(clinician id, patient id, clinician's language) for every active care-team clinician of these
+    children, per-child or through a named team, in three queries whatever the number of children."""
+    patient_ids = list(patient_ids)
+    if not patient_ids:
+        return []
+    active_clinician = {"clinician__is_active": True, "clinician__role": Role.CLINICIAN}
+    direct = CareTeamMembership.objects.filter(patient_id__in=patient_ids, active=True, **active_clinician)
+    pairs = {
+        (c, p): lang for c, p, lang in direct.values_list("clinician_id", "patient_id", "clinician__preferred_language")
+    }
+    refused = set(
+        CareTeamMembership.objects.filter(patient_id__in=patient_ids, active=False).values_list(
+            "clinician_id", "patient_id"
+        )
+    )
+    seats = (
+        CareTeamChild.objects.filter(
+            patient_id__in=patient_ids,
+            team__members__clinician__is_active=True,
+            team__members__clinician__role=Role.CLINICIAN,
+        )
+        .values_list("team__members__clinician_id", "patient_id", "team__members__clinician__preferred_language")
+        .distinct()
+    )
+    for c, p, lang in seats:
+        if (c, p) not in refused:
+            pairs.setdefault((c, p), lang)
+    return [(c, p, lang) for (c, p), lang in pairs.items()]
+
+
 def _grant_exists(user) -> Exists:
     return Exists(
         BreakGlassGrant.objects.filter(

@@ -28,13 +28,12 @@ from django.utils.translation import gettext as _
 from patients.models import Patient
 from portal.accounts.models import Role
 from portal.care import audit
-from portal.care.access import decide
+from portal.care.access import care_team_clinicians_of, decide
 from portal.care.models import (
     AuditAction,
     AuditEvent,
     AuditPurpose,
     BreakGlassGrant,
-    CareTeamMembership,
     Notification,
 )
 
@@ -133,20 +132,19 @@ def open_break_glass(clinician, patient: Patient, reason: str) -> BreakGlassGran
             purpose=AuditPurpose.BREAK_GLASS,
             detail=f"expires={grant.expires_at:%Y-%m-%dT%H:%MZ}",
         )
-        team = CareTeamMembership.objects.filter(patient=patient, active=True).exclude(clinician=clinician)
+        # The whole care team: per-child memberships and the named teams the child is on.
+        team = care_team_clinicians_of(patient).exclude(pk=clinician.pk).only("id", "preferred_language")
         link = reverse("patients:detail", kwargs={"patient_id": patient.pk})
         who = clinician.get_full_name() or clinician.email
         until = timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")
         Notification.objects.bulk_create(
-            [
-                _team_notice(member.clinician, patient, who, until, link)
-                for member in team.select_related("clinician").only("clinician_id", "clinician__preferred_language")
-            ]
+            [_team_notice(member, patient, who, until, link, f"break_glass:{grant.pk}") for member in team],
+            ignore_conflicts=True,
         )
     return grant
 
 
-def _team_notice(member, patient: Patient, who: str, until: str, link: str) -> Notification:
+def _team_notice(member, patient: Patient, who: str, until: str, link: str, key: str) -> Notification:
     """One care-team member's notification, in that member's language."""
     with translation.override(member.preferred_language or settings.LANGUAGE_CODE):
         return Notification(
@@ -160,6 +158,7 @@ def _team_notice(member, patient: Patient, who: str, until: str, link: str) -> N
             )
             % {"who": who, "mrn": patient.mrn, "until": until},
             link=link,
+            dedup_key=key,
         )
 
 

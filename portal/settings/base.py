@@ -310,6 +310,10 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "patients.reminders.tasks.sweep_reminders",
         "crontab": {"minute": "*/15"},
     },
+    "care-team overdue follow-up notices": {
+        "task": "patients.late_effects.tasks.notify_overdue_follow_ups",
+        "crontab": {"minute": "45", "hour": "6"},
+    },
     "care-team weekly overdue digest": {
         "task": "patients.reminders.tasks.send_care_team_digests",
         "crontab": {"minute": "0", "hour": "7", "day_of_week": "1"},

@@ -16,10 +16,21 @@ class Notification(models.Model):
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # What the notice is about ("overdue:<item id>", "question:<id>", "break_glass:<grant id>"): with the
+    # constraint below, a job that runs twice (or two at once) tells each user once.
+    dedup_key = models.CharField(max_length=80, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["user", "patient", "read_at"], name="notification_user_patient_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedup_key"], condition=~models.Q(dedup_key=""), name="notification_once_per_key"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,0 +1,282 @@
+"""The clinician's worklist: the children on my care teams, one row each, in one query per page.
+
+Every column is an annotation (a correlated subquery) on the care-team queryset of the access
+policy, so a page costs the same whatever the number of children, phases, results or questions:
+current phase and its start, the latest risk assessment, the next and overdue follow-ups, results
+recorded since my last look (my latest VIEW of the record in the audit trail: the trail is already
+the truth about who opened what, so no second "last seen" table to keep in step), the family's open
+questions and my unread notifications about the child.
+
+Paging fetches one row more than a page instead of COUNT(*): "next" exists when that row does.
+
+Search forgives a typo on PostgreSQL: word similarity (pg_trgm `%>`, served by the GIN trigram
+indexes of patients/0010) with the threshold lowered for the query only, ordered by similarity;
+on SQLite (the embedded run) a plain case-insensitive substring match. An MRN is matched by
+substring on both.
+
+It sits above education in the layers because the family's questions live there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection, transaction
+from django.db.models import Count, F, IntegerField, Lookup, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, NullIf
+from django.utils import timezone
+
+from education.models import FamilyQuestion
+from patients.late_effects.models import FollowUpItem, FollowUpStatus
+from patients.models import EntryKind, Patient, RiskAssessment, TimelineEntry, TreatmentPhase
+from patients.models.risk import GROUP_CHOICES
+from patients.models.timeline import PHASE_LABELS
+from portal.care.access import care_team_patients
+from portal.care.models import (
+    AuditAction,
+    AuditEvent,
+    CareTeamChild,
+    CareTeamMember,
+    CareTeamMembership,
+    Notification,
+)
+
+PAGE_SIZE = 25
+# Timeline kinds that are results a clinician reviews.
+RESULT_KINDS = (EntryKind.LAB, EntryKind.MRD, EntryKind.BONE_MARROW, EntryKind.IMAGING, EntryKind.LUMBAR_PUNCTURE)
+# pg_trgm word similarity for one search word: 0.4 lets one swapped pair of letters through
+# ("Jonh" finds "John", 2 of 5 trigrams), the default 0.6 would not.
+WORD_SIMILARITY = 0.4
+_NEVER = datetime(1900, 1, 1, tzinfo=UTC)
+_NAME_FIELDS = ("family_name", "given_name", "preferred_name")
+
+# ?sort= keys (a leading "-" reverses) and the columns they order by; anything else is ignored.
+SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("family_name", "given_name"),
+    "mrn": ("mrn",),
+    "status": ("status",),
+    "phase": ("phase_key",),
+    "day": ("-phase_start",),  # day of phase ascending = the latest start first
+    "risk": ("risk_group",),
+    "next": ("next_due",),
+    "overdue": ("overdue",),
+    "results": ("new_results",),
+    "questions": ("open_questions",),
+    "notifications": ("unread",),
+}
+DEFAULT_SORT = "name"
+
+
+@dataclass(frozen=True)
+class WorklistQuery:
+    """What the worklist form asked for (validated by patients.forms.WorklistForm)."""
+
+    text: str = ""
+    status: str = ""
+    phase: str = ""
+    overdue: bool = False
+    questions: bool = False
+    sort: str = ""
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    patient: Patient
+    phase_name: str
+    phase_day: int | None
+    risk_group: str
+    risk_provisional: bool
+    next_due: date | None
+    overdue: int
+    new_results: int
+    open_questions: int
+    unread: int
+
+
+@dataclass
+class WorklistPage:
+    rows: list[WorklistRow]
+    number: int
+    has_next: bool
+    sort: str  # the key in force, with its "-" if reversed
+    start_index: int = 0
+    end_index: int = 0
+    patients: list[Patient] = field(default_factory=list)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """A correlated COUNT over rows of one child (`patient=OuterRef("pk")` already applied)."""
+    counted = queryset.order_by().values("patient").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _my_children(user) -> QuerySet[Patient]:
+    """The access policy's care-team children, driven from the clinician's own seats.
+
+    care_team_patients() alone is a filter over every child in the hospital (EXISTS per row), which
+    grows with the hospital; the `pk IN (my memberships UNION my teams' children)` in front lets
+    PostgreSQL start from the few hundred ids of this clinician (index lookups) and leaves the policy
+    to decide on those only, so the page costs the same at 1,000 or 100,000 children.
+    """
+    own = CareTeamMembership.objects.filter(clinician=user, active=True).values("patient_id")
+    teams = CareTeamMember.objects.filter(clinician=user).values("team")
+    via_teams = CareTeamChild.objects.filter(team__in=teams).values("patient_id")
+    return care_team_patients(user).filter(pk__in=own.union(via_teams))
+
+
+def annotated_worklist(user, today: date | None = None) -> QuerySet[Patient]:
+    """The clinician's care-team children with every worklist column as an annotation (one SELECT)."""
+    today = today or timezone.localdate()
+    child = OuterRef("pk")
+    running = TreatmentPhase.objects.filter(patient=child, actual_start__lte=today).filter(
+        Q(actual_end__isnull=True) | Q(actual_end__gte=today)
+    )
+    running = running.order_by("-actual_start", "-id")
+    latest_risk = RiskAssessment.objects.filter(patient=child).order_by("-created_at", "-id")
+    latest_risk = latest_risk.annotate(effective=Coalesce(NullIf("decided_group", Value("")), "group"))
+    open_items = FollowUpItem.objects.filter(patient=child, status=FollowUpStatus.OPEN)
+    last_view = AuditEvent.objects.filter(user=user, patient=child, action=AuditAction.VIEW, object_type="patient")
+    new_results = TimelineEntry.objects.filter(
+        patient=child, kind__in=RESULT_KINDS, created_at__gt=Coalesce(OuterRef("last_look"), Value(_NEVER))
+    ).exclude(created_by=user)
+    return _my_children(user).annotate(
+        phase_key=Subquery(running.values("key")[:1]),
+        phase_custom=Subquery(running.values("custom_name")[:1]),
+        phase_start=Subquery(running.values("actual_start")[:1]),
+        risk_group=Subquery(latest_risk.values("effective")[:1]),
+        risk_provisional=Subquery(latest_risk.values("provisional")[:1]),
+        risk_decided=Subquery(latest_risk.values("decided_group")[:1]),
+        next_due=Subquery(open_items.filter(due_on__gte=today).order_by("due_on").values("due_on")[:1]),
+        overdue=_count(open_items.filter(due_on__lt=today)),
+        last_look=Subquery(last_view.order_by("-at").values("at")[:1]),
+        new_results=_count(new_results),
+        open_questions=_count(FamilyQuestion.objects.filter(patient=child, answered_at__isnull=True)),
+        unread=_count(Notification.objects.filter(user=user, patient=child, read_at__isnull=True)),
+    )
+
+
+class _ILike(Lookup):
+    """`column ILIKE pattern`, which a GIN trigram index serves (Django's icontains on PostgreSQL is
+    `UPPER(column) LIKE UPPER(...)`, which it does not)."""
+
+    lookup_name = "worklist_ilike"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def _word_q(word: str, fuzzy: bool) -> Q:
+    """One search word: a substring of a name or the MRN, or (PostgreSQL) a name that looks like it."""
+    if not fuzzy:
+        match = Q(mrn__icontains=word)
+        for name in _NAME_FIELDS:
+            match |= Q(**{f"{name}__icontains": word})
+        return match
+    pattern = Value(f"%{connection.ops.prep_for_like_query(word)}%")
+    match = Q(_ILike(F("mrn"), pattern))
+    for name in _NAME_FIELDS:
+        match |= Q(_ILike(F(name), pattern)) | Q(TrigramWordSimilar(F(name), Value(word)))
+    return match
+
+
+def _search(queryset: QuerySet[Patient], text: str) -> tuple[QuerySet[Patient], bool]:
+    """Filter by every word of `text`; on PostgreSQL also annotate `similarity`. Returns (qs, ranked)."""
+    words = text.split()
+    if not words:
+        return queryset, False
+    fuzzy = connection.vendor == "postgresql"
+    for word in words:
+        queryset = queryset.filter(_word_q(word, fuzzy))
+    if not fuzzy:
+        return queryset, False
+    scores = [Greatest(*(TrigramWordSimilarity(word, name) for name in _NAME_FIELDS)) for word in words]
+    total = scores[0]
+    for score in scores[1:]:
+        total = total + score
+    return queryset.annotate(similarity=total), True
+
+
+def _ordering(sort: str, ranked: bool) -> tuple[str, list]:
+    """(the sort key in force, order_by arguments); an unknown key falls back to the default."""
+    key = sort.removeprefix("-")
+    if key not in SORTS:
+        if ranked:
+            return "", [F("similarity").desc(), "family_name", "given_name", "id"]
+        sort, key = DEFAULT_SORT, DEFAULT_SORT
+    reverse = sort.startswith("-")
+    order = []
+    for column in SORTS[key]:
+        descending = column.startswith("-") != reverse
+        expression = F(column.removeprefix("-"))
+        order.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
+    return sort, [*order, "family_name", "given_name", "id"]
+
+
+def _row(patient: Patient, today: date) -> WorklistRow:
+    if patient.phase_key:
+        name = patient.phase_custom if patient.phase_key == "custom" and patient.phase_custom else ""
+        phase_name = name or str(PHASE_LABELS.get(patient.phase_key, patient.phase_key))
+    else:
+        phase_name = ""
+    labels = dict(GROUP_CHOICES)
+    return WorklistRow(
+        patient=patient,
+        phase_name=phase_name,
+        phase_day=(today - patient.phase_start).days + 1 if patient.phase_start else None,
+        risk_group=labels.get(patient.risk_group, patient.risk_group or ""),
+        risk_provisional=bool(patient.risk_provisional) and not patient.risk_decided,
+        next_due=patient.next_due,
+        overdue=patient.overdue,
+        new_results=patient.new_results,
+        open_questions=patient.open_questions,
+        unread=patient.unread,
+    )
+
+
+def worklist_page(user, query: WorklistQuery, *, page_size: int = PAGE_SIZE, today: date | None = None):
+    """One page of the worklist. The caller audits the children shown (patients.selectors.audit_listed)."""
+    today = today or timezone.localdate()
+    queryset = annotated_worklist(user, today)
+    if query.status:
+        queryset = queryset.filter(status=query.status)
+    if query.phase:
+        queryset = queryset.filter(phase_key=query.phase)
+    if query.overdue:
+        queryset = queryset.filter(overdue__gt=0)
+    if query.questions:
+        queryset = queryset.filter(open_questions__gt=0)
+    text = (query.text or "").replace("\x00", "").strip()
+    queryset, ranked = _search(queryset, text)
+    sort, order = _ordering(query.sort, ranked)
+    number = max(1, query.page)
+    start = (number - 1) * page_size
+    window = queryset.order_by(*order)[start : start + page_size + 1]
+    if ranked:
+        # The lowered threshold holds for this transaction only (set_config(..., true)).
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(WORD_SIMILARITY)])
+            patients = list(window)
+    else:
+        patients = list(window)
+    has_next = len(patients) > page_size
+    patients = patients[:page_size]
+    return WorklistPage(
+        rows=[_row(p, today) for p in patients],
+        number=number,
+        has_next=has_next,
+        sort=sort,
+        start_index=start + 1 if patients else 0,
+        end_index=start + len(patients),
+        patients=patients,
+    )

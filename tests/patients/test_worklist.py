@@ -1,0 +1,275 @@
+"""The clinician worklist: columns, sort, filters, search, bad input, query count and the audit INSERT."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from education.models import FamilyQuestion
+from patients.late_effects.models import CarePlan, FollowUpItem, FollowUpStatus
+from patients.models import RiskAssessment
+from patients.worklist import WorklistQuery, worklist_page
+from portal.care.models import AuditAction, AuditEvent, CareTeam, CareTeamChild, CareTeamMember, Notification
+from tests.factories import CareTeamMembershipFactory, ClinicianFactory, FamilyLinkFactory, PatientFactory
+from tests.patients.factories import TimelineEntryFactory, TreatmentPhaseFactory
+from tests.patients.late_effects.factories import load_default_ruleset
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("patients:list")
+
+
+def follow_up(patient, due_on, slot):
+    plan, _ = CarePlan.objects.get_or_create(
+        patient=patient, defaults={"ruleset": load_default_ruleset(), "exposures": {}}
+    )
+    return FollowUpItem.objects.create(
+        patient=patient,
+        plan=plan,
+        ruleset=plan.ruleset,
+        slot=slot,
+        screening_key=slot,
+        what="Screening",
+        why="Because.",
+        late_effect="Late effect",
+        due_on=due_on,
+        status=FollowUpStatus.OPEN,
+    )
+
+
+def risk(patient, group, *, provisional=False, decided="", at=None):
+    return RiskAssessment.objects.create(
+        patient=patient,
+        scheme="nci_rome",
+        scheme_version="1996",
+        source="s",
+        inputs={},
+        group=group,
+        provisional=provisional,
+        decided_group=decided,
+        created_at=at or timezone.now(),
+    )
+
+
+@pytest.fixture
+def ward(clinician, patient):
+    """Three children on the clinician's teams with different states (one through a named team)."""
+    today = timezone.localdate()
+    other = ClinicianFactory()
+    ana = PatientFactory(given_name="Ana", family_name="Zapata", status="on_therapy")
+    ben = PatientFactory(given_name="Ben", family_name="Abbott", status="ltfu")
+    team = CareTeam.objects.create(name="Ward 5")
+    CareTeamMember.objects.create(team=team, clinician=clinician)
+    CareTeamChild.objects.create(team=team, patient=ben)
+    CareTeamMembershipFactory(patient=ana, clinician=clinician)
+    patient.family_name, patient.given_name, patient.status = "Moreno", "Carla", "off_therapy"
+    patient.save()
+    # Ana: in consolidation since 9 days ago (an earlier, ended induction), provisional high risk.
+    TreatmentPhaseFactory(
+        patient=ana, key="induction", actual_start=today - timedelta(40), actual_end=today - timedelta(10)
+    )
+    TreatmentPhaseFactory(patient=ana, key="consolidation", actual_start=today - timedelta(9))
+    risk(ana, "standard", at=timezone.now() - timedelta(days=3))
+    risk(ana, "high", provisional=True)
+    # Two overdue items and a next one; two new results by a colleague, one by me; an open question.
+    follow_up(ana, today - timedelta(3), "echo")
+    follow_up(ana, today - timedelta(1), "ecg")
+    follow_up(ana, today + timedelta(20), "hearing")
+    follow_up(ana, today + timedelta(50), "dexa")
+    TimelineEntryFactory(patient=ana, kind="lab", created_by=other)
+    TimelineEntryFactory(patient=ana, kind="mrd", created_by=other)
+    TimelineEntryFactory(patient=ana, kind="lab", created_by=clinician)
+    TimelineEntryFactory(patient=ana, kind="note", created_by=other)
+    parent = FamilyLinkFactory(patient=ana).user
+    FamilyQuestion.objects.create(patient=ana, created_by=parent, text="Q?")
+    FamilyQuestion.objects.create(patient=ana, created_by=parent, text="Answered?", answered_at=timezone.now())
+    Notification.objects.create(user=clinician, patient=ana, kind="x", title="t")
+    Notification.objects.create(user=clinician, patient=ana, kind="x", title="t", read_at=timezone.now())
+    Notification.objects.create(user=other, patient=ana, kind="x", title="t")
+    # Ben: a decided risk group (overridden from provisional), nothing else.
+    risk(ben, "standard", provisional=True, decided="high")
+    return {"ana": ana, "ben": ben, "carla": patient, "today": today}
+
+
+def rows_by_name(clinician, **query):
+    page = worklist_page(clinician, WorklistQuery(**query))
+    return {row.patient.given_name: row for row in page.rows}, page
+
+
+def test_columns_on_a_fixture(clinician, ward):
+    rows, page = rows_by_name(clinician)
+    assert set(rows) == {"Ana", "Ben", "Carla"}  # a named team's child is on the list
+    ana, ben = rows["Ana"], rows["Ben"]
+    assert (ana.phase_name, ana.phase_day) == ("Consolidation", 10)
+    assert (ana.risk_group, ana.risk_provisional) == ("High", True)
+    assert (ana.overdue, ana.next_due) == (2, ward["today"] + timedelta(20))
+    assert (ana.new_results, ana.open_questions, ana.unread) == (2, 1, 1)
+    assert (ben.risk_group, ben.risk_provisional, ben.phase_name, ben.overdue, ben.next_due) == (
+        "High",
+        False,
+        "",
+        0,
+        None,
+    )
+    assert [r.patient.family_name for r in page.rows] == ["Abbott", "Moreno", "Zapata"]
+
+
+def test_new_results_count_only_what_came_after_my_last_look(clinician, clinician_client, ward):
+    ana = ward["ana"]
+    assert clinician_client.get(reverse("patients:detail", kwargs={"patient_id": ana.pk})).status_code == 200
+    assert rows_by_name(clinician)[0]["Ana"].new_results == 0
+    TimelineEntryFactory(patient=ana, kind="imaging", created_by=ClinicianFactory())
+    assert rows_by_name(clinician)[0]["Ana"].new_results == 1
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("name", ["Ben", "Carla", "Ana"]),
+        ("-name", ["Ana", "Carla", "Ben"]),
+        ("overdue", ["Ben", "Carla", "Ana"]),
+        ("-overdue", ["Ana", "Ben", "Carla"]),
+        ("-questions", ["Ana", "Ben", "Carla"]),
+        ("status", ["Ben", "Carla", "Ana"]),  # ltfu, off_therapy, on_therapy
+        ("phase", ["Ana", "Ben", "Carla"]),  # no phase last
+        ("next", ["Ana", "Ben", "Carla"]),
+        ("bogus", ["Ben", "Carla", "Ana"]),  # unknown key: the default order
+    ],
+)
+def test_sort(clinician, ward, sort, expected):
+    _rows, page = rows_by_name(clinician, sort=sort)
+    assert [row.patient.given_name for row in page.rows] == expected
+
+
+def test_filters(clinician, ward):
+    assert set(rows_by_name(clinician, status="ltfu")[0]) == {"Ben"}
+    assert set(rows_by_name(clinician, phase="consolidation")[0]) == {"Ana"}
+    assert set(rows_by_name(clinician, overdue=True)[0]) == {"Ana"}
+    assert set(rows_by_name(clinician, questions=True)[0]) == {"Ana"}
+    assert set(rows_by_name(clinician, status="ltfu", overdue=True)[0]) == set()
+
+
+def test_search_plain_and_by_mrn(clinician, ward):
+    assert set(rows_by_name(clinician, text="zapa")[0]) == {"Ana"}
+    assert set(rows_by_name(clinician, text=ward["ben"].mrn.lower())[0]) == {"Ben"}
+    assert set(rows_by_name(clinician, text="Ana Zapata")[0]) == {"Ana"}
+
+
+def test_search_forgives_a_typo_on_postgresql(clinician, ward):
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_trgm is PostgreSQL only; SQLite has the plain fallback")
+    john = PatientFactory(given_name="John", family_name="Carter")
+    CareTeamMembershipFactory(patient=john, clinician=clinician)
+    rows, page = rows_by_name(clinician, text="Jonh")
+    assert "John" in rows
+    assert page.rows[0].patient == john  # the most similar first
+    assert "Ana" not in rows
+
+
+def test_paging_without_a_count(clinician, ward):
+    first = worklist_page(clinician, WorklistQuery(), page_size=2)
+    second = worklist_page(clinician, WorklistQuery(page=2), page_size=2)
+    assert (first.has_next, second.has_next, second.has_previous) == (True, False, True)
+    assert [r.patient.given_name for r in first.rows + second.rows] == ["Ben", "Carla", "Ana"]
+    assert (second.start_index, second.end_index) == (3, 3)
+
+
+def test_page_shows_columns_and_sort_links(clinician_client, ward):
+    response = clinician_client.get(URL, {"sort": "-overdue", "overdue": "on"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Zapata" in body and "Abbott" not in body
+    assert 'aria-sort="descending"' in body
+    assert "overdue=on&amp;sort=overdue" in body  # the header link reverses and keeps the filter
+    assert "provisional" in body and "Consolidation" in body
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"status": "nonsense"}, {"phase": "<script>"}, {"page": "abc"}, {"page": "0"}, {"q": "x" * 101}, {"q": "a\x00b"}],
+)
+def test_bad_filters_are_a_400_with_a_field_error(clinician_client, ward, params):
+    response = clinician_client.get(URL, params)
+    assert response.status_code == 400
+    assert b"Please correct the following" in response.content
+    assert b"Zapata" not in response.content
+
+
+def test_bad_sort_is_ignored(clinician_client, ward):
+    response = clinician_client.get(URL, {"sort": "password'; drop table --" * 5})
+    assert response.status_code == 200
+    assert b"Zapata" in response.content
+
+
+def test_only_clinicians(family_client):
+    assert family_client.get(URL).status_code == 403
+
+
+def give(clinician, n):
+    today = timezone.localdate()
+    for _ in range(n):
+        child = PatientFactory()
+        CareTeamMembershipFactory(patient=child, clinician=clinician)
+        TreatmentPhaseFactory(patient=child, key="maintenance", actual_start=today - timedelta(5))
+        follow_up(child, today - timedelta(2), "echo")
+        FamilyQuestion.objects.create(patient=child, created_by=FamilyLinkFactory(patient=child).user, text="Q?")
+        risk(child, "standard")
+
+
+def count_queries(client, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(URL, params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "a", "sort": "-risk", "overdue": "on"}])
+def test_query_count_is_flat_with_5_or_50_children(clinician, clinician_client, params):
+    give(clinician, 4)
+    few = count_queries(clinician_client, params)
+    give(clinician, 45)
+    assert count_queries(clinician_client, params) == few
+
+
+def test_one_audit_insert_per_request(clinician, clinician_client):
+    give(clinician, 30)
+    before = AuditEvent.objects.filter(user=clinician, action=AuditAction.LIST).count()
+    with CaptureQueriesContext(connection) as ctx:
+        assert clinician_client.get(URL).status_code == 200
+    inserts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "care_auditevent"')]
+    assert len(inserts) == 1
+    assert AuditEvent.objects.filter(user=clinician, action=AuditAction.LIST).count() - before == 25
+
+
+def test_worklist_in_spanish(clinician, clinician_client, ward):
+    clinician.preferred_language = "es"
+    clinician.save()
+    response = clinician_client.get(URL, {"sort": "-overdue"}, HTTP_ACCEPT_LANGUAGE="es")
+    body = response.content.decode()
+    assert response.status_code == 200
+    for words in ("Próximo control", "Controles atrasados", "Día de la fase", "Ordenar por", "orden inverso"):
+        assert words in body
+
+
+def test_trigram_indexes_serve_name_and_mrn_search_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the GIN trigram indexes are PostgreSQL only (patients/0010 does nothing on SQLite)")
+    from django.db import transaction
+
+    from patients.models import Patient
+    from patients.worklist import _word_q
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'patients_patient'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {f"patients_patient_{c}_trgm" for c in ("given_name", "family_name", "preferred_name", "mrn")} <= names
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A tiny test table: ask whether the indexes can serve the search (bitmap scans), not what is cheapest.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = Patient.objects.order_by().filter(_word_q("Jonh", fuzzy=True)).explain()
+    for column in ("given_name", "family_name", "preferred_name", "mrn"):
+        assert f"patients_patient_{column}_trgm" in plan

@@ -14,7 +14,8 @@ On SQLite the portal's IMMEDIATE transactions already serialise writers.
 verify() walks the rows in id order and names the first row whose hash does not match its
 contents (an edit) or whose prev_hash does not match the row before it (a deletion, an insert
 behind the application's back, or a rewritten predecessor). Rows written before the chain existed
-(empty hashes) are accepted only as a prefix. A deletion of the newest rows cannot be seen from
+(empty hashes) are accepted only as a prefix. Months detached after the retention period are
+accepted through the hashes recorded at their id boundary. A deletion of the newest rows cannot be seen from
 the chain alone.
 
 This module does not import the models (they import it); callers pass the table and values.
@@ -105,8 +106,11 @@ class Verdict:
         return not self.problem
 
 
-def verify(rows: Iterable[Sequence]) -> Verdict:
-    """rows: (id, prev_hash, row_hash, *FIELDS) in id order. Stops at the first problem."""
+def verify(rows: Iterable[Sequence], archived: frozenset[str] = frozenset()) -> Verdict:
+    """rows: (id, prev_hash, row_hash, *FIELDS) in id order. Stops at the first problem.
+
+    `archived`: row hashes of detached months (portal/care/audit_partitions.py) that a remaining
+    row may name as its predecessor."""
     checked = legacy = 0
     expected: str | None = None  # None while in the unchained (legacy) prefix
     previous_id = None
@@ -119,7 +123,7 @@ def verify(rows: Iterable[Sequence]) -> Verdict:
             return Verdict(checked, legacy, f"row {row_id} carries no hash: written behind the application", row_id)
         if expected is None:
             expected = GENESIS
-        if prev_hash != expected:
+        if prev_hash != expected and prev_hash not in archived:
             where = f"after row {previous_id}" if previous_id is not None else "at the start of the trail"
             return Verdict(
                 checked,

@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from portal.care import audit_chain
+from portal.care import audit_chain, audit_partitions
 from portal.care.models import AuditEvent
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, chunk_size, database, **options):
         started = time.monotonic()
         rows = audit_chain.stream(AuditEvent.objects.using(database), chunk_size=chunk_size)
-        verdict = audit_chain.verify(rows)
+        verdict = audit_chain.verify(rows, archived=audit_partitions.archived_hashes(database))
         seconds = time.monotonic() - started
         if not verdict.ok:
             raise CommandError(f"audit trail broken: {verdict.problem} ({verdict.checked} rows verified before it)")

@@ -413,7 +413,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("user_email", "patient__mrn")  # interpreted by get_search_results below
     search_help_text = _("Search by exact email or exact MRN.")
     list_select_related = ("user", "patient")
-    list_per_page = 100
+    list_per_page = 50  # the page's time is its rendering once the queries are indexed: 100 rows took 0.4 s
     list_max_show_all = 0  # no "show all": it would read the whole filtered trail
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER

@@ -41,6 +41,7 @@ from patients.late_effects.models import CarePlan
 from patients.models import Diagnosis, GeneticMarker, ManualTreatmentSummary, Patient
 from patients.units import mosteller_bsa
 from portal.accounts.models import User
+from portal.care import access
 from portal.services import demo_data
 
 MAX_ON_THERAPY_OTHERS = 8
@@ -493,6 +494,23 @@ def seed_clinical(result: demo_data.DemoResult, options: dict, stdout) -> None:
     plan = [(family_child, "family")]
     plan += [(child, "manual" if i == 0 else "timeline") for i, child in enumerate(survivors)]
     plan += [(child, i) for i, child in enumerate(others)]
+    # Like one request of the demo clinician: each child's access is decided once, not on every save.
+    decisions = access.start_request_decisions()
+    try:
+        written = _write_records(clinician, plan, seed, today)
+    finally:
+        access.end_request_decisions(decisions)
+    for child in survivors:
+        _released_care_plan(clinician, child)
+    _family_extras(family_user, clinician, family_child)
+    stdout.write(
+        f"Clinical records: {written} written, {len(plan) - written} already present "
+        f"({len(survivors)} survivors with care plans, {len(others) + 1} on therapy) "
+        f"in {time.monotonic() - started:.1f} s."
+    )
+
+
+def _write_records(clinician, plan, seed, today) -> int:
     written = 0
     for child, role in plan:
         if _has_record(child):
@@ -508,11 +526,4 @@ def seed_clinical(result: demo_data.DemoResult, options: dict, stdout) -> None:
             else:
                 on_therapy_record(clinician, child, rng, today, ON_THERAPY_DAYS_SINCE_DIAGNOSIS[role])
         written += 1
-    for child in survivors:
-        _released_care_plan(clinician, child)
-    _family_extras(family_user, clinician, family_child)
-    stdout.write(
-        f"Clinical records: {written} written, {len(plan) - written} already present "
-        f"({len(survivors)} survivors with care plans, {len(others) + 1} on therapy) "
-        f"in {time.monotonic() - started:.1f} s."
-    )
+    return written

@@ -7,8 +7,12 @@ recorded with purpose "admin"; change lists record one row per child shown (one 
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.views.main import PAGE_VAR
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
 from portal.care import audit
@@ -138,3 +142,29 @@ class AuditedAutocompleteJsonView(AutocompleteJsonView):
 
 def audited_autocomplete_view(self, request):
     return AuditedAutocompleteJsonView.as_view(admin_site=self)(request)
+
+
+class NoCountPaginator(Paginator):
+    """Pages of a huge table without COUNT(*): reads the ids of the asked page plus one row, so the
+    change list knows whether a next page exists. `count` is then "at least this many"."""
+
+    def __init__(self, object_list, per_page, *, page_number=1, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.page_number = page_number
+
+    @cached_property
+    def count(self) -> int:
+        offset = (self.page_number - 1) * self.per_page
+        ids = self.object_list.values_list("pk", flat=True)[offset : offset + self.per_page + 1]
+        return offset + len(ids)
+
+
+def no_count_paginator(request, queryset, per_page, orphans=0, allow_empty_first_page=True) -> NoCountPaginator:
+    """ModelAdmin.get_paginator for huge tables (set show_full_result_count = False too)."""
+    try:
+        page_number = max(int(request.GET.get(PAGE_VAR, 1)), 1)
+    except ValueError:
+        page_number = 1
+    return NoCountPaginator(
+        queryset, per_page, page_number=page_number, orphans=0, allow_empty_first_page=allow_empty_first_page
+    )

@@ -17,7 +17,9 @@ behind the application's back, or a rewritten predecessor). Rows written before 
 (empty hashes) are accepted only as a prefix. A deletion of the newest rows cannot be seen from
 the chain alone: every verification reports the head (row count, last id, last hash), and a head
 recorded earlier outside the table (an anchor, check_anchor) must still be in the chain, with as
-many rows up to it, so cutting the tail off is found too.
+many rows up to it, so cutting the tail off is found too. Months detached after the retention
+period are accepted through the hashes recorded at their id boundary (portal/care/audit_partitions.py),
+and their rows count towards an anchor's.
 
 This module does not import the models (they import it); callers pass the table and values.
 """
@@ -132,8 +134,10 @@ class Verdict:
         return not self.problem
 
 
-def verify(rows: Iterable[Sequence]) -> Verdict:
-    """rows: (id, prev_hash, row_hash, *FIELDS) in id order. Stops at the first problem."""
+def verify(rows: Iterable[Sequence], archived: frozenset[str] = frozenset()) -> Verdict:
+    """rows: (id, prev_hash, row_hash, *FIELDS) in id order. Stops at the first problem.
+
+    `archived`: row hashes of detached months that a remaining row may name as its predecessor."""
     checked = legacy = 0
     expected: str | None = None  # None while in the unchained (legacy) prefix
     previous_id = None
@@ -146,7 +150,7 @@ def verify(rows: Iterable[Sequence]) -> Verdict:
             return Verdict(checked, legacy, f"row {row_id} carries no hash: written behind the application", row_id)
         if expected is None:
             expected = GENESIS
-        if prev_hash != expected:
+        if prev_hash != expected and prev_hash not in archived:
             where = f"after row {previous_id}" if previous_id is not None else "at the start of the trail"
             return Verdict(
                 checked,
@@ -163,13 +167,14 @@ def verify(rows: Iterable[Sequence]) -> Verdict:
     return Verdict(checked, legacy, head=Head(checked + legacy, previous_id, expected or ""))
 
 
-def check_anchor(queryset, anchor: Head) -> str:
+def check_anchor(queryset, anchor: Head, *, archived_rows: int = 0, archived_through: int | None = None) -> str:
     """What is wrong with the trail against a head recorded earlier ("" when nothing).
 
     Call after verify() passed: then the anchored row still carrying its hash, with as many rows up
     to it as then, means nothing up to the anchor was removed, and the chain covers what came after.
+    Rows of detached months count towards the anchor's; an anchor inside them is checked with the archive.
     """
-    if anchor.last_id is None:
+    if anchor.last_id is None or (archived_through is not None and anchor.last_id <= archived_through):
         return ""
     kept = queryset.filter(id=anchor.last_id).values_list("row_hash", flat=True).first()
     if kept is None:
@@ -179,7 +184,7 @@ def check_anchor(queryset, anchor: Head) -> str:
         )
     if kept != anchor.last_hash:
         return f"row {anchor.last_id} no longer carries the anchored hash: the tail of the trail was rewritten"
-    rows = queryset.filter(id__lte=anchor.last_id).count()
+    rows = queryset.filter(id__lte=anchor.last_id).count() + archived_rows
     if rows != anchor.rows:
         return f"{rows} rows up to the anchored row {anchor.last_id}, the anchor counted {anchor.rows}"
     return ""

@@ -5,6 +5,9 @@
   the audit table only SELECT and INSERT: no UPDATE, DELETE or TRUNCATE, and since it is not the
   owner nor a member of the owner role it cannot ALTER TABLE (drop or disable the trigger). It is
   no superuser and has no REPLICATION, so it cannot SET session_replication_role either.
+  The audit table's month partitions (migration 0006) grant it nothing: rows are reached only
+  through the parent (PostgreSQL checks the parent's rights then), so a partition cannot be
+  updated, deleted or truncated directly either.
 
 grant_statements() is what `manage.py audit_db_roles` runs (as a superuser); role_warnings() is
 what `manage.py check --deploy` and /healthz report about the role the application connects as.
@@ -78,7 +81,10 @@ def ensure_roles(cursor, *, owner: str, app: str, passwords: dict[str, str], sch
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
           AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = %s)
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+          -- A partition depends on its parent (auto) but is a table of ours; a partitioned table's key
+          -- column depends on the table itself (objsubid > 0), which does not make it a dependent object.
+          AND (c.relispartition OR NOT EXISTS (
+                SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.objsubid = 0 AND d.deptype IN ('e', 'a', 'i')))
         UNION ALL
         SELECT format('ALTER FUNCTION %%s OWNER TO %%I', p.oid::regprocedure, %s)
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -103,6 +109,14 @@ def ensure_roles(cursor, *, owner: str, app: str, passwords: dict[str, str], sch
         audit = f"{ident(schema)}.{ident(AUDIT_TABLE)}"
         run(f"REVOKE ALL ON {audit} FROM PUBLIC, {ident(app)}")
         run(f"GRANT SELECT, INSERT ON {audit} TO {ident(app)}")
+        # Month partitions (and detached months): reached only through the parent, never directly.
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname LIKE %s",
+            [schema, AUDIT_TABLE + "\\_%"],
+        )
+        for (partition,) in cursor.fetchall():
+            run(f"REVOKE ALL ON {ident(schema)}.{ident(partition)} FROM PUBLIC, {ident(app)}")
     return done
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -247,6 +248,17 @@ def _parents(rng: random.Random, child: dict) -> list[dict]:
 # --- Writing ------------------------------------------------------------------------------------
 
 
+Progress = Callable[[str, int, int], None]  # (step, done, total): seed_demo draws a progress line
+
+
+def _bulk(model, objs: list, step: str, progress: Progress | None) -> None:
+    """bulk_create(ignore_conflicts) in BATCH-sized statements, reporting each one to `progress`."""
+    for start in range(0, len(objs), BATCH):
+        model.objects.bulk_create(objs[start : start + BATCH], ignore_conflicts=True)
+        if progress is not None:
+            progress(step, min(start + BATCH, len(objs)), len(objs))
+
+
 def _ids_by(model, key: str, values: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(values), BATCH):
@@ -299,7 +311,9 @@ def _demo_mfa(user: User) -> None:
     recovery.add_codes([code for code in DEMO_RECOVERY_CODES if recovery.hash_code(code) not in have])
 
 
-def seed(*, patients: int = 25, password: str = DEFAULT_PASSWORD, seed: int = DEFAULT_SEED) -> DemoResult:
+def seed(
+    *, patients: int = 25, password: str = DEFAULT_PASSWORD, seed: int = DEFAULT_SEED, progress: Progress | None = None
+) -> DemoResult:
     """Create (or leave as they are) the demo accounts and `patients` children plus the family's child."""
     today = timezone.localdate()
     password_hash = make_password(password)
@@ -331,7 +345,8 @@ def seed(*, patients: int = 25, password: str = DEFAULT_PASSWORD, seed: int = DE
         teams = {c["mrn"]: _team(c["_rng"], i, pool) for i, c in enumerate(children)}
         parents = {c["mrn"]: _parents(c["_rng"], c) for c in children[1:]}
 
-        User.objects.bulk_create(
+        _bulk(
+            User,
             [
                 User(
                     email=s["email"],
@@ -354,13 +369,14 @@ def seed(*, patients: int = 25, password: str = DEFAULT_PASSWORD, seed: int = DE
                 for ps in parents.values()
                 for p in ps
             ],
-            batch_size=BATCH,
-            ignore_conflicts=True,
+            "accounts",
+            progress,
         )
-        Patient.objects.bulk_create(
+        _bulk(
+            Patient,
             [Patient(**{k: v for k, v in c.items() if not k.startswith("_")}) for c in children],
-            batch_size=BATCH,
-            ignore_conflicts=True,
+            "children",
+            progress,
         )
 
         patient_ids = _ids_by(Patient, "mrn", [c["mrn"] for c in children])
@@ -368,14 +384,15 @@ def seed(*, patients: int = 25, password: str = DEFAULT_PASSWORD, seed: int = DE
         user_ids = _ids_by(User, "email", emails)
         user_ids.update({email: u.pk for email, u in named.items()})
 
-        CareTeamMembership.objects.bulk_create(
+        _bulk(
+            CareTeamMembership,
             [
                 CareTeamMembership(patient_id=patient_ids[mrn], clinician_id=user_ids[email], team_role=role)
                 for mrn, team in teams.items()
                 for email, role in dict(team).items()  # one membership per clinician per child
             ],
-            batch_size=BATCH,
-            ignore_conflicts=True,
+            "care teams",
+            progress,
         )
         links = [
             FamilyLink(
@@ -396,7 +413,7 @@ def seed(*, patients: int = 25, password: str = DEFAULT_PASSWORD, seed: int = DE
             for mrn, ps in parents.items()
             for p in ps
         ]
-        FamilyLink.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
+        _bulk(FamilyLink, links, "family links", progress)
 
     result.patients = len(children)
     result.family_child = Patient.objects.get(mrn=FAMILY_CHILD_MRN)

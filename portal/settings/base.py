@@ -318,6 +318,10 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "patients.reminders.tasks.send_care_team_digests",
         "crontab": {"minute": "0", "hour": "7", "day_of_week": "1"},
     },
+    "audit trail month partitions": {
+        "task": "portal.care.tasks.create_audit_partitions",
+        "crontab": {"minute": "20", "hour": "3"},
+    },
 }
 
 # --- Education pages ----------------------------------------------------------------------------
@@ -415,3 +419,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- The audit trail at scale (portal/care/audit_partitions.py) ---------------------------------
+# PostgreSQL: month partitions created this many months ahead (daily beat task), and months that
+# ended more than AUDIT_RETENTION_YEARS ago may be detached for the archive.
+AUDIT_PARTITION_MONTHS_AHEAD = env.int("AUDIT_PARTITION_MONTHS_AHEAD", default=3)
+AUDIT_RETENTION_YEARS = env.int("AUDIT_RETENTION_YEARS", default=6)

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
 from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -233,3 +233,26 @@ def test_writes_are_bulk_so_ten_thousand_children_stay_fast():
     large, _ = _count_queries("--patients", "440")  # 360 more
     assert Patient.objects.count() == 441
     assert large <= small + 20, (small, large)
+
+
+def test_the_bulk_steps_draw_a_progress_line_on_stderr(monkeypatch):
+    monkeypatch.setattr(demo_data, "BATCH", 10)
+    err = io.StringIO()
+    call_command("seed_demo", "--allow-without-debug", "--patients", "25", stdout=io.StringIO(), stderr=err)
+    lines = err.getvalue().splitlines()  # not a terminal: one line per finished step
+    assert [line.split()[0] for line in lines] == ["accounts", "children", "care", "family"]
+    assert lines[1] == f"children      [{'#' * 30}]      26/26"
+
+
+def test_on_a_terminal_the_progress_line_is_redrawn_in_place():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Terminal()
+    progress = command.ProgressLine(OutputWrapper(out))
+    for done in (40_000, 80_000, 100_000):
+        progress("children", done, 100_000)
+    drawn = out.getvalue().split("\r")[1:]
+    assert [d.count("#") for d in drawn] == [12, 24, 30]
+    assert drawn[0].endswith("40000/100000") and drawn[-1].endswith("100000/100000\n")

@@ -1,10 +1,11 @@
-from .audit import AuditAction, AuditEvent, AuditPurpose
+from .audit import AuditAction, AuditArchive, AuditEvent, AuditPurpose
 from .care import BreakGlassGrant, CareTeamMembership, FamilyLink
 from .notifications import Notification
 from .teams import CareTeam, CareTeamChild, CareTeamMember
 
 __all__ = [
     "AuditAction",
+    "AuditArchive",
     "AuditEvent",
     "AuditPurpose",
     "BreakGlassGrant",

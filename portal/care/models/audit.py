@@ -7,7 +7,8 @@ and DELETE (migration 0002). Users and patients with audit rows are therefore de
 never deleted (PROTECT). Every row is hash-chained to the one before it (portal/care/audit_chain.py),
 so an edit or deletion made behind the trigger's back (as the table owner) is found by
 `manage.py verify_audit`; `manage.py audit_db_roles` creates database roles for which the
-application cannot make such changes at all (docs/deploy.md).
+application cannot make such changes at all (docs/deploy.md). On PostgreSQL the table is
+range-partitioned by month of `at` (migration 0006, portal/care/audit_partitions.py).
 """
 
 from django.conf import settings
@@ -95,6 +96,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["patient", "-at"]),
             models.Index(fields=["user", "-at"]),
             models.Index(fields=["action", "-at"]),
+            models.Index(fields=["user_email", "-at"], name="care_audite_user_em_idx"),  # search by email
         ]
         default_permissions = ("add", "view")
         verbose_name = _("audit event")
@@ -112,3 +114,27 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit trail is append-only.")
+
+
+class AuditArchive(models.Model):
+    """A month of the trail detached after the retention period (portal/care/audit_partitions.py).
+
+    The detached table stays in the database under its own name until it is archived and dropped.
+    `boundary_hashes` are the row hashes of its rows at the id boundary with what remains, so
+    `verify_audit` accepts the remaining chain's first links into the archived month.
+    """
+
+    partition = models.CharField(max_length=63, unique=True)
+    first_day = models.DateField()
+    rows = models.BigIntegerField()
+    last_id = models.BigIntegerField(null=True)
+    boundary_hashes = models.JSONField(default=list)
+    detached_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["first_day"]
+        default_permissions = ("view",)
+        verbose_name = _("archived audit month")
+
+    def __str__(self) -> str:
+        return self.partition

@@ -32,6 +32,25 @@ FOLLOW_UP_STEPS: list[Callable] = [
 ]
 
 
+class ProgressLine:
+    """A progress bar on stderr (a command's OutputWrapper) for the bulk steps: redrawn in place on a
+    terminal, else one line per finished step (logs stay readable)."""
+
+    WIDTH = 30
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.tty = getattr(stream, "isatty", lambda: False)()
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if not self.tty and done < total:
+            return
+        filled = self.WIDTH * done // max(total, 1)
+        line = f"{step:<13} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:>7}/{total}"
+        self.stream.write(("\r" + line if self.tty else line) + ("\n" if done >= total else ""), ending="")
+        self.stream.flush()
+
+
 class Command(BaseCommand):
     help = "Create synthetic demo accounts and patients (idempotent; invented people only)."
 
@@ -70,7 +89,10 @@ class Command(BaseCommand):
             raise CommandError("--password must have at least 8 characters.")
 
         started = time.monotonic()
-        result = demo_data.seed(patients=options["patients"], password=password, seed=options["seed"])
+        progress = ProgressLine(self.stderr)
+        result = demo_data.seed(
+            patients=options["patients"], password=password, seed=options["seed"], progress=progress
+        )
         self._follow_ups(result, options)
         self._print_summary(result, password, time.monotonic() - started)
 

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
-from portal.care import audit_chain
+from portal.care import audit_chain, audit_partitions
 from portal.care.models import AuditEvent
 
 
@@ -55,12 +55,14 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         events = AuditEvent.objects.using(database)
-        verdict = audit_chain.verify(audit_chain.stream(events, chunk_size=chunk_size))
+        verdict = audit_chain.verify(
+            audit_chain.stream(events, chunk_size=chunk_size), archived=audit_partitions.archived_hashes(database)
+        )
         seconds = time.monotonic() - started
         if not verdict.ok:
             raise CommandError(f"audit trail broken: {verdict.problem} ({verdict.checked} rows verified before it)")
         for anchor in anchors:
-            if problem := audit_chain.check_anchor(events, anchor):
+            if problem := audit_chain.check_anchor(events, anchor, **audit_partitions.archived_extent(database)):
                 raise CommandError(f"audit trail broken: {problem} (anchor {anchor})")
         if anchor_file:
             with anchor_file.open("a") as out:

@@ -173,3 +173,19 @@ def test_series_are_read_in_two_column_only_queries(clinician, patient):
     assert len(reads) == 2  # (the others are the access decision)
     assert all('"patients_timelineentry"."notes"' not in sql for sql in reads)
     assert len(series.mrd) == 25 and series.anthracycline[-1][1] == 250.0  # 25 doses of 10 mg/m²
+
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_record_page_writes_dates_in_the_language_format_only(clinician_client, clinician, record, language):
+    """Dates people read follow the language's format; ISO dates stay in machine attributes."""
+    from tests.patients.factories import populate_record
+
+    populate_record(clinician, record, date.today() - timedelta(days=90))
+    clinician_client.cookies["django_language"] = language
+    html = clinician_client.get(reverse("patients:detail", args=[record.pk])).content.decode()
+    text = re.sub(r"<[^>]*>", " ", html)
+    assert ISO_DATE.findall(text) == []
+    assert formats.date_format(record.diagnosis.diagnosed_on, "DATE_FORMAT") in text

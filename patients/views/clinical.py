@@ -37,7 +37,7 @@ from patients.late_effects import selectors as late_effects_selectors
 from patients.late_effects.models import FollowUpStatus
 from patients.models import EntryKind, ManualTreatmentSummary, RiskAssessment, TreatmentPhase, TreatmentPlan
 from patients.risk import get_scheme
-from portal.care.access import STAFF_PAGE, deny, patient_for_page
+from portal.care.access import STAFF_PAGE, can_release_entries, deny, patient_for_page
 from portal.concurrency import StaleEdit
 from portal.forms import save_through_service
 
@@ -206,7 +206,14 @@ def timeline(request, patient_id: int):
     page = selectors.timeline_page(
         request.user, patient, kind=kind or None, before=request.GET.get("before"), after=request.GET.get("after")
     )
-    context = {"patient": patient, "page": page, "entries": page.entries, "kind": kind, "kinds": EntryKind.choices}
+    context = {
+        "patient": patient,
+        "page": page,
+        "entries": page.entries,
+        "kind": kind,
+        "kinds": EntryKind.choices,
+        "releasable": can_release_entries(request.user, patient),
+    }
     return render(request, "patients/clinical/timeline.html", context)
 
 

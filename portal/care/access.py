@@ -288,6 +288,12 @@ def can_edit_patient(user, patient: Patient | int) -> bool:
     return decide(user, patient).editable
 
 
+def can_release_entries(user, patient: Patient | int) -> bool:
+    """Releasing to the family is for the care team's clinicians, never a break-the-glass holder."""
+    decision = decide(user, patient)
+    return decision.editable and decision.on_care_team
+
+
 def has_active_grant(user, patient: Patient | int) -> bool:
     pk = getattr(patient, "pk", patient)
     return BreakGlassGrant.objects.filter(

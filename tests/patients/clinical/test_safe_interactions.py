@@ -175,6 +175,16 @@ def test_the_timeline_has_release_buttons_and_a_bulk_release(clinician_client, c
     assert f'name="entries" value="{entry.pk}"' in html
 
 
+def test_a_break_the_glass_holder_sees_the_timeline_without_release_controls(clinician, patient):
+    entry = _note(clinician, patient)
+    glass = BreakGlassGrantFactory(patient=patient).clinician
+    response = signed_in_client(glass).get(reverse("patients:timeline", kwargs={"patient_id": patient.pk}))
+    html = response.content.decode()
+    assert response.status_code == 200 and entry.title in html
+    assert _release_url(patient) not in html
+    assert f'name="entry" value="{entry.pk}"' not in html
+
+
 # --- error summary ------------------------------------------------------------------------------
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from patients import patient_search
 from patients.models import Patient
 from portal.care import audit
 from portal.care.access import care_team_patients, visible_patients
@@ -13,25 +14,19 @@ from portal.care.models import AuditAction
 SEARCH_MAX_LENGTH = 100
 
 
-def search_patients(user, query: str = "", *, only_my_team: bool = True) -> QuerySet[Patient]:
-    """The clinician's worklist, optionally filtered by name or MRN. The caller audits the page shown.
+def search_patients(user, query: str = "", *, only_my_team: bool = True) -> tuple[QuerySet[Patient], bool]:
+    """The children this user may see, filtered by name or MRN as the worklist does (a typo forgiven
+    on PostgreSQL). Returns (queryset, ranked): a ranked queryset is ordered by similarity and must be
+    evaluated inside patient_search.typo_tolerance(ranked). The caller audits the page shown.
 
     Callers validate the query (PatientSearchForm, PatientSearchSerializer) and show the error;
     here a NUL byte, which PostgreSQL refuses, is dropped and the length capped, as a last guard.
     """
     base = care_team_patients(user) if only_my_team and user.role == "clinician" else visible_patients(user)
     query = (query or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
-    if query:
-        terms = Q()
-        for word in query.split():
-            terms &= (
-                Q(given_name__icontains=word)
-                | Q(family_name__icontains=word)
-                | Q(preferred_name__icontains=word)
-                | Q(mrn__iexact=word)
-            )
-        base = base.filter(terms)
-    return base.order_by("family_name", "given_name", "id")
+    found, ranked = patient_search.filter_by_words(base, query)
+    order = ("-similarity", "family_name", "given_name", "id") if ranked else ("family_name", "given_name", "id")
+    return found.order_by(*order), ranked
 
 
 def audit_listed(user, patients) -> None:

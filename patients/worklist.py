@@ -9,10 +9,7 @@ questions and my unread notifications about the child.
 
 Paging fetches one row more than a page instead of COUNT(*): "next" exists when that row does.
 
-Search forgives a typo on PostgreSQL: word similarity (pg_trgm `%>`, served by the GIN trigram
-indexes of patients/0010) with the threshold lowered for the query only, ordered by similarity;
-on SQLite (the embedded run) a plain case-insensitive substring match. An MRN is matched by
-substring on both.
+Search (patients/patient_search.py) forgives a typo on PostgreSQL and is ordered by similarity.
 
 It sits above education in the layers because the family's questions live there.
 """
@@ -22,14 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from django.contrib.postgres.lookups import TrigramWordSimilar
-from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, Lookup, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest, NullIf
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from education.models import FamilyQuestion
+from patients import patient_search
 from patients.late_effects.models import FollowUpItem, FollowUpStatus
 from patients.models import EntryKind, Patient, RiskAssessment, TimelineEntry, TreatmentPhase
 from patients.models.risk import GROUP_CHOICES
@@ -47,11 +42,7 @@ from portal.care.models import (
 PAGE_SIZE = 25
 # Timeline kinds that are results a clinician reviews.
 RESULT_KINDS = (EntryKind.LAB, EntryKind.MRD, EntryKind.BONE_MARROW, EntryKind.IMAGING, EntryKind.LUMBAR_PUNCTURE)
-# pg_trgm word similarity for one search word: 0.4 lets one swapped pair of letters through
-# ("Jonh" finds "John", 2 of 5 trigrams), the default 0.6 would not.
-WORD_SIMILARITY = 0.4
 _NEVER = datetime(1900, 1, 1, tzinfo=UTC)
-_NAME_FIELDS = ("family_name", "given_name", "preferred_name")
 
 # ?sort= keys (a leading "-" reverses) and the columns they order by; anything else is ignored.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -163,50 +154,6 @@ def annotated_worklist(user, today: date | None = None) -> QuerySet[Patient]:
     )
 
 
-class _ILike(Lookup):
-    """`column ILIKE pattern`, which a GIN trigram index serves (Django's icontains on PostgreSQL is
-    `UPPER(column) LIKE UPPER(...)`, which it does not)."""
-
-    lookup_name = "worklist_ilike"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
-
-
-def _word_q(word: str, fuzzy: bool) -> Q:
-    """One search word: a substring of a name or the MRN, or (PostgreSQL) a name that looks like it."""
-    if not fuzzy:
-        match = Q(mrn__icontains=word)
-        for name in _NAME_FIELDS:
-            match |= Q(**{f"{name}__icontains": word})
-        return match
-    pattern = Value(f"%{connection.ops.prep_for_like_query(word)}%")
-    match = Q(_ILike(F("mrn"), pattern))
-    for name in _NAME_FIELDS:
-        match |= Q(_ILike(F(name), pattern)) | Q(TrigramWordSimilar(F(name), Value(word)))
-    return match
-
-
-def _search(queryset: QuerySet[Patient], text: str) -> tuple[QuerySet[Patient], bool]:
-    """Filter by every word of `text`; on PostgreSQL also annotate `similarity`. Returns (qs, ranked)."""
-    words = text.split()
-    if not words:
-        return queryset, False
-    fuzzy = connection.vendor == "postgresql"
-    for word in words:
-        queryset = queryset.filter(_word_q(word, fuzzy))
-    if not fuzzy:
-        return queryset, False
-    scores = [Greatest(*(TrigramWordSimilarity(word, name) for name in _NAME_FIELDS)) for word in words]
-    total = scores[0]
-    for score in scores[1:]:
-        total = total + score
-    return queryset.annotate(similarity=total), True
-
-
 def _ordering(sort: str, ranked: bool) -> tuple[str, list]:
     """(the sort key in force, order_by arguments); an unknown key falls back to the default."""
     key = sort.removeprefix("-")
@@ -257,17 +204,12 @@ def worklist_page(user, query: WorklistQuery, *, page_size: int = PAGE_SIZE, tod
     if query.questions:
         queryset = queryset.filter(open_questions__gt=0)
     text = (query.text or "").replace("\x00", "").strip()
-    queryset, ranked = _search(queryset, text)
+    queryset, ranked = patient_search.filter_by_words(queryset, text)
     sort, order = _ordering(query.sort, ranked)
     number = max(1, query.page)
     start = (number - 1) * page_size
     window = queryset.order_by(*order)[start : start + page_size + 1]
-    if ranked:
-        # The lowered threshold holds for this transaction only (set_config(..., true)).
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(WORD_SIMILARITY)])
-            patients = list(window)
-    else:
+    with patient_search.typo_tolerance(ranked):
         patients = list(window)
     has_next = len(patients) > page_size
     patients = patients[:page_size]

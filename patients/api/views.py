@@ -5,7 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from patients import selectors, services
+from patients import patient_search, selectors, services
 from patients.api.serializers import PatientSearchSerializer, PatientSerializer
 from patients.models import Patient
 from portal.accounts.models import Role
@@ -24,11 +24,16 @@ class PatientViewSet(ApiBehaviourMixin, mixins.ListModelMixin, viewsets.GenericV
     def get_queryset(self):
         search = PatientSearchSerializer(data=self.request.query_params)
         search.is_valid(raise_exception=True)  # 400 {"q": [...]} for a NUL byte or an over-long query
-        return selectors.search_patients(self.request.user, search.validated_data.get("q", ""), only_my_team=False)
+        found, self.ranked = selectors.search_patients(
+            self.request.user, search.validated_data.get("q", ""), only_my_team=False
+        )
+        return found
 
     @extend_schema(parameters=[PatientSearchSerializer])
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        queryset = self.filter_queryset(self.get_queryset())
+        with patient_search.typo_tolerance(self.ranked):
+            page = self.paginate_queryset(queryset)
         selectors.audit_listed(request.user, page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -13,6 +13,7 @@ from patients.late_effects.models import CarePlan, FollowUpItem, FollowUpStatus
 from patients.models import RiskAssessment
 from patients.worklist import WorklistQuery, worklist_page
 from portal.care.models import AuditAction, AuditEvent, CareTeam, CareTeamChild, CareTeamMember, Notification
+from tests.conftest import signed_in_client
 from tests.factories import CareTeamMembershipFactory, ClinicianFactory, FamilyLinkFactory, PatientFactory
 from tests.patients.factories import TimelineEntryFactory, TreatmentPhaseFactory
 from tests.patients.late_effects.factories import load_default_ruleset
@@ -169,6 +170,18 @@ def test_search_forgives_a_typo_on_postgresql(clinician, ward):
     assert "Ana" not in rows
 
 
+def test_the_api_search_forgives_the_same_typo(clinician, ward):
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_trgm is PostgreSQL only; SQLite has the plain fallback")
+    john = PatientFactory(given_name="John", family_name="Carter")
+    CareTeamMembershipFactory(patient=john, clinician=clinician)
+    client = signed_in_client(clinician)
+    for path in ("/api/v1/patients/", "/api/patients/"):
+        response = client.get(path, {"q": "Jonh"})
+        assert response.status_code == 200, response.content
+        assert [row["id"] for row in response.json()["results"]] == [john.pk]
+
+
 def test_paging_without_a_count(clinician, ward):
     first = worklist_page(clinician, WorklistQuery(), page_size=2)
     second = worklist_page(clinician, WorklistQuery(page=2), page_size=2)
@@ -260,7 +273,7 @@ def test_trigram_indexes_serve_name_and_mrn_search_on_postgresql():
     from django.db import transaction
 
     from patients.models import Patient
-    from patients.worklist import _word_q
+    from patients.patient_search import _word_q
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'patients_patient'")

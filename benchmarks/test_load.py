@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def _gunicorn():
 
 def _throughput(host: str, path: str, session: str) -> float:
     """Requests per second of one bounded locust run; every response must be a 200."""
+    _warm(host, path, session)
     with tempfile.TemporaryDirectory() as tmp:
         prefix = Path(tmp) / "run"
         subprocess.run(  # noqa: S603 (our own locust, fixed arguments)
@@ -100,6 +102,14 @@ def _throughput(host: str, path: str, session: str) -> float:
             row = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
     assert int(row["Failure Count"]) == 0, f"{path}: {row['Failure Count']} failed requests under load"
     return float(row["Requests/s"])
+
+
+def _warm(host: str, path: str, session: str) -> None:
+    """A few requests first, so each gunicorn worker has imported and compiled what the path needs."""
+    request = urllib.request.Request(host + path, headers={"Cookie": f"sessionid={session}"})  # noqa: S310
+    for _ in range(4):
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (our own 127.0.0.1 server)
+            assert response.status == 200, f"{path}: {response.status}"
 
 
 def _session(user) -> str:

@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import smtplib
 from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -43,6 +44,11 @@ from portal.care.models import Notification
 
 DATE_MARK = "@@reminder-date@@"
 URL_MARK = "@@reminder-url@@"
+UID_MARK = "@@reminder-uid@@"
+#: Stand-ins for the event's dates in the calendar rendered once per language: fixed width
+#: (YYYYMMDD), so filling in the real dates never changes where iCalendar folds a line.
+_ICS_DAY = date(1901, 1, 1)
+_LINK_ID = 987654321  # a child id no real link contains, replaced by the real one
 
 
 def language_for(user, pref: ReminderPreference | None) -> str:
@@ -50,10 +56,15 @@ def language_for(user, pref: ReminderPreference | None) -> str:
 
 
 def _link(reminder: Reminder) -> str:
-    patient_id = reminder.item.patient_id
-    if reminder.recipient.role == "family":
-        return reverse("patients:family_follow_ups", kwargs={"patient_id": patient_id})
-    return reverse("patients:care_plan", kwargs={"patient_id": patient_id})
+    return _link_for(reminder.recipient.role == "family", reminder.item.patient_id)
+
+
+def _link_for(family: bool, patient_id: int, _templates: dict[bool, str] = {}) -> str:  # noqa: B006 (a cache)
+    """The page a reminder points to; reverse() runs once per process and page, not per message."""
+    if family not in _templates:
+        name = "patients:family_follow_ups" if family else "patients:care_plan"
+        _templates[family] = reverse(name, kwargs={"patient_id": _LINK_ID})
+    return _templates[family].replace(str(_LINK_ID), str(patient_id))
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class Rendered:
     html: str
     event_title: str
     calendar_name: str
+    ics: str
 
 
 class Renderer:
@@ -97,14 +109,20 @@ class Renderer:
                     "site_url": settings.SITE_URL,
                     "lang": translation.get_language(),
                 }
+                event_title = _("Follow-up appointment")
+                calendar_name = _("Follow-ups")
+                ics = build_calendar(
+                    [CalendarEvent(uid=UID_MARK, day=_ICS_DAY, title=event_title)], name=calendar_name
+                ).decode()
                 self._rendered[key] = Rendered(
                     subject=_("Overdue follow-up") if overdue else _("Follow-up reminder"),
                     headline=headline,
                     line=line,
                     text=render_to_string("patients/reminders/email.txt", ctx),
                     html=render_to_string("patients/reminders/email.html", ctx),
-                    event_title=_("Follow-up appointment"),
-                    calendar_name=_("Follow-ups"),
+                    event_title=event_title,
+                    calendar_name=calendar_name,
+                    ics=ics,
                 )
         return self._rendered[key]
 
@@ -123,6 +141,21 @@ class Renderer:
 
 def _fill(template: str, day: str, url: str) -> str:
     return template.replace(DATE_MARK, day).replace(URL_MARK, url)
+
+
+def _fill_calendar(rendered: Rendered, reminder: Reminder) -> bytes:
+    """The language's calendar with this item's UID and dates; built anew if the UID line would fold."""
+    uid = item_uid(reminder.item_id)
+    if len(f"UID:{uid}".encode()) > 75:  # iCalendar folds lines longer than 75 octets
+        event = CalendarEvent(uid=uid, day=reminder.due_date, title=rendered.event_title)
+        return build_calendar([event], name=rendered.calendar_name)
+    day = reminder.due_date
+    return (
+        rendered.ics.replace(UID_MARK, uid)
+        .replace(_ICS_DAY.strftime("%Y%m%d"), day.strftime("%Y%m%d"))
+        .replace((_ICS_DAY + timedelta(days=1)).strftime("%Y%m%d"), (day + timedelta(days=1)).strftime("%Y%m%d"))
+        .encode()
+    )
 
 
 def message_id(reminder: Reminder) -> str:
@@ -172,10 +205,7 @@ def is_permanent(exc: Exception) -> bool:
 
 def email_message(renderer: Renderer, reminder: Reminder, connection=None) -> EmailMultiAlternatives:
     r, day, url = renderer.parts(reminder)
-    ics = build_calendar(
-        [CalendarEvent(uid=item_uid(reminder.item_id), day=reminder.due_date, title=r.event_title)],
-        name=r.calendar_name,
-    )
+    ics = _fill_calendar(r, reminder)
     message = EmailMultiAlternatives(
         r.subject,
         _fill(r.text, day, url),

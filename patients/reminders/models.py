@@ -67,7 +67,10 @@ class ReminderStatus(models.TextChoices):
 
 
 class Reminder(models.Model):
-    item = models.ForeignKey("late_effects.FollowUpItem", on_delete=models.CASCADE, related_name="reminders")
+    # No index of its own: the unique key below starts with item_id (one index less per swept row).
+    item = models.ForeignKey(
+        "late_effects.FollowUpItem", on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
     channel = models.CharField(max_length=8, choices=Channel.choices)
     kind = models.CharField(max_length=20, help_text=_("lead-<days> or overdue-<n>."))
@@ -94,7 +97,11 @@ class Reminder(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["status", "not_before"]),
+            # Only the rows someone looks for (admin: dead, failing): pending and sent rows, nearly
+            # all of them, cost the sweep and the delivery no entry here.
+            models.Index(
+                fields=["status"], condition=models.Q(status__in=["failed", "dead"]), name="reminder_needs_attention"
+            ),
             models.Index(
                 fields=["enqueue_at"], condition=models.Q(status__in=["pending", "failed"]), name="reminder_to_enqueue"
             ),

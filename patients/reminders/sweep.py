@@ -1,11 +1,15 @@
 """The reminder sweep: which (item, recipient, channel, kind, due date) rows exist today.
 
-On PostgreSQL the sweep is set-based: for each bounded range of follow-up item ids one
+On PostgreSQL the sweep is set-based: for each range of child ids holding at most
+REMINDER_SWEEP_CHUNK window items (keyset, _patient_ranges), one
 `WITH … INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` statement joins the items in the
 reminder window to their recipients (the active care team, and family members through the access
 policy's own querysets and Q objects: family_links_allowed() and family_entry_q(), compiled by the
 ORM and embedded in the INSERT), to their preferences, and to the channels, and computes the kind
-and the quiet-hours delay in SQL. Python holds one chunk's returned ids at a time, never the items.
+and the quiet-hours delay in SQL. Every per-child table of the statement (items, family links,
+care team) is restricted to the chunk's child-id range, so each is read through its patient_id
+index for that range and a chunk costs the same at 10,000 children as at 250,000.
+Python holds one chunk's returned ids at a time, never the items.
 
 On SQLite (development) the same rows are built in Python, chunk by chunk, with the rules of
 services.prefs_for / reminder_kind / quiet_until; tests compare both paths with the same oracle.
@@ -29,7 +33,7 @@ from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from patients.late_effects.models import FollowUpItem, FollowUpStatus
-from patients.models import PatientStatus
+from patients.models import Patient, PatientStatus
 from patients.reminders import rules, tasks
 from patients.reminders.models import Channel, Reminder, ReminderPreference, ReminderStatus
 from portal.accounts.models import Role, User
@@ -57,26 +61,44 @@ class SweepResult:
     enqueued: int
 
 
-def window_items(today: date) -> QuerySet[FollowUpItem]:
-    """Open items whose due date is within the reminder window, of children still followed here."""
-    return (
-        FollowUpItem.objects.filter(
-            status=FollowUpStatus.OPEN,
-            due_on__lte=today + timedelta(days=rules.MAX_LEAD_DAYS),
-            due_on__gte=today - timedelta(days=7 * (rules.MAX_NUDGES + 1)),
-        )
-        .exclude(patient__status__in=NO_REMINDERS_STATUSES)
-        .order_by()
-    )
+def window_items(today: date, lo: int | None = None, hi: int | None = None) -> QuerySet[FollowUpItem]:
+    """Open items whose due date is within the reminder window, of children still followed here.
+
+    With lo/hi, only the items of children with lo <= id < hi (one chunk of the sweep).
+    """
+    items = FollowUpItem.objects.filter(status=FollowUpStatus.OPEN, due_on__range=_window(today))
+    followed = Patient.objects.exclude(status__in=NO_REMINDERS_STATUSES)
+    if lo is not None:
+        items = items.filter(patient_id__gte=lo, patient_id__lt=hi)
+        followed = followed.filter(id__gte=lo, id__lt=hi)
+    # A semi-join on the (ranged) children, not a join the planner would hash over the whole table.
+    return items.filter(patient_id__in=followed.values("id")).order_by()
 
 
-def _id_ranges(today: date) -> Iterator[tuple[int, int]]:
-    bounds = window_items(today).aggregate(lo=Min("id"), hi=Max("id"))
-    if bounds["lo"] is None:
-        return
+def _window(today: date) -> tuple[date, date]:
+    return today - timedelta(days=7 * (rules.MAX_NUDGES + 1)), today + timedelta(days=rules.MAX_LEAD_DAYS)
+
+
+def _patient_ranges(today: date) -> Iterator[tuple[int, int]]:
+    """Ranges [lo, hi) of child ids holding at most REMINDER_SWEEP_CHUNK window items each (keyset).
+
+    Chunks follow children, not items, so every table of a chunk (links, care team, items) is read
+    through its patient_id index for that range only: the sweep stays linear in the population.
+    A child with more items than a chunk is a chunk of its own.
+    """
     step = settings.REMINDER_SWEEP_CHUNK
-    for lo in range(bounds["lo"], bounds["hi"] + 1, step):
-        yield lo, lo + step
+    candidates = FollowUpItem.objects.filter(status=FollowUpStatus.OPEN, due_on__range=_window(today))
+    top = candidates.aggregate(lo=Min("patient_id"), hi=Max("patient_id"))
+    lo = top["lo"]
+    while lo is not None and lo <= top["hi"]:
+        boundary = list(
+            candidates.filter(patient_id__gte=lo)
+            .order_by("patient_id")
+            .values_list("patient_id", flat=True)[step : step + 1]
+        )
+        hi = max(boundary[0], lo + 1) if boundary else top["hi"] + 1
+        yield lo, hi
+        lo = hi
 
 
 def publish(ids: list[int]) -> None:
@@ -103,7 +125,7 @@ def sweep(today: date | None = None, now: datetime | None = None) -> SweepResult
     today = today or timezone.localdate(now)
     created = enqueued = 0
     insert = _insert_chunk_postgresql if connection.vendor == "postgresql" else _insert_chunk_python
-    for lo, hi in _id_ranges(today):
+    for lo, hi in _patient_ranges(today):
         with transaction.atomic():
             n, ready = insert(today, now, lo, hi)
             publish(ready)
@@ -136,7 +158,7 @@ def requeue_due(now: datetime) -> int:
 # --- PostgreSQL: one statement per chunk ------------------------------------------------------------
 
 
-def _family_pairs(items: QuerySet[FollowUpItem], today: date, now: datetime) -> QuerySet:
+def _family_pairs(items: QuerySet[FollowUpItem], today: date, now: datetime, lo: int, hi: int) -> QuerySet:
     """(item, family member, due date) for every allowed link whose view shows the item.
 
     The access policy's rule, not a copy: the link must be in family_links_allowed(today) and the
@@ -146,18 +168,21 @@ def _family_pairs(items: QuerySet[FollowUpItem], today: date, now: datetime) -> 
     """
     link = "patient__family_links__"
     confidential_link = link_sees_confidential_q(today, link=link, patient="patient__")
-    allowed = family_links_allowed(today).filter(user__is_active=True).values("pk")
+    allowed = family_links_allowed(today).filter(user__is_active=True, patient_id__gte=lo, patient_id__lt=hi)
     return items.filter(
-        Q(**{f"{link}in": allowed})
+        Q(**{f"{link}patient_id__gte": lo, f"{link}patient_id__lt": hi, f"{link}in": allowed.values("pk")})
         & family_entry_q(FamilyView(include_confidential=True), now)
         & (family_entry_q(NARROWEST_FAMILY_VIEW, now) | confidential_link)
     ).values_list("id", f"{link}user_id", "due_on")
 
 
-def _care_team_pairs(items: QuerySet[FollowUpItem]) -> QuerySet:
-    return items.filter(patient__care_team__active=True, patient__care_team__clinician__is_active=True).values_list(
-        "id", "patient__care_team__clinician_id", "due_on"
-    )
+def _care_team_pairs(items: QuerySet[FollowUpItem], lo: int, hi: int) -> QuerySet:
+    return items.filter(
+        patient__care_team__active=True,
+        patient__care_team__clinician__is_active=True,
+        patient__care_team__patient_id__gte=lo,
+        patient__care_team__patient_id__lt=hi,
+    ).values_list("id", "patient__care_team__clinician_id", "due_on")
 
 
 _INSERT = """
@@ -220,9 +245,9 @@ RETURNING id, not_before <= %s::timestamptz
 
 
 def _insert_chunk_postgresql(today: date, now: datetime, lo: int, hi: int) -> tuple[int, list[int]]:
-    items = window_items(today).filter(id__gte=lo, id__lt=hi)
-    family_sql, family_params = _family_pairs(items, today, now).query.sql_with_params()
-    care_sql, care_params = _care_team_pairs(items).query.sql_with_params()
+    items = window_items(today, lo, hi)
+    family_sql, family_params = _family_pairs(items, today, now, lo, hi).query.sql_with_params()
+    care_sql, care_params = _care_team_pairs(items, lo, hi).query.sql_with_params()
     local = timezone.localtime(now)
     constants = [
         today,
@@ -282,8 +307,8 @@ def _recipients(items: list[FollowUpItem], today: date) -> dict[int, list]:
 
 
 def python_rows(today: date, now: datetime, lo: int, hi: int) -> list[Reminder]:
-    """The rows for one id range, built in Python (the SQLite path, and the rules' reference)."""
-    items = list(window_items(today).filter(id__gte=lo, id__lt=hi))
+    """The rows for one range of child ids, built in Python (the SQLite path, and the rules' reference)."""
+    items = list(window_items(today, lo, hi))
     recipients = _recipients(items, today)
     rows = []
     for item in items:
@@ -312,9 +337,9 @@ def python_rows(today: date, now: datetime, lo: int, hi: int) -> list[Reminder]:
 
 
 def _insert_chunk_python(today: date, now: datetime, lo: int, hi: int) -> tuple[int, list[int]]:
-    """Rows for one id range; created rows are enqueued by requeue_due() (enqueue_at = not_before)."""
+    """Rows for one range of child ids; created rows are enqueued by requeue_due() (enqueue_at = not_before)."""
     rows = python_rows(today, now, lo, hi)
-    in_range = Reminder.objects.filter(item_id__gte=lo, item_id__lt=hi)
+    in_range = Reminder.objects.filter(item__patient_id__gte=lo, item__patient_id__lt=hi)
     before = in_range.count()
     Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     return in_range.count() - before, []

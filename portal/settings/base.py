@@ -342,8 +342,9 @@ REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
 # messages a worker killed mid-chunk can send twice, see docs/reminders.md).
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=500)
 REMINDER_DELIVERY_CHUNK = env.int("REMINDER_DELIVERY_CHUNK", default=100)
-# Follow-up item ids per sweep statement (one transaction each: memory and lock time stay bounded).
-REMINDER_SWEEP_CHUNK = env.int("REMINDER_SWEEP_CHUNK", default=20000)
+# At most this many window follow-up items per sweep statement (one transaction each: memory and
+# lock time stay bounded; chunks follow child ids, see patients/reminders/sweep.py).
+REMINDER_SWEEP_CHUNK = env.int("REMINDER_SWEEP_CHUNK", default=50000)
 # A row still pending this long after it was enqueued is enqueued again by the next sweep (lost task).
 REMINDER_REQUEUE_AFTER_SECONDS = env.int("REMINDER_REQUEUE_AFTER_SECONDS", default=1800)
 REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)

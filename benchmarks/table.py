@@ -1,0 +1,131 @@
+"""The table `make bench` prints and writes to docs/performance.md: one row per goal of issue 11.
+
+Each benchmark measures its row three times (min and median are reported), records it here with
+its goal, then asserts the goal; a row that misses its goal still lands in the table, marked, and
+its test fails naming the row. At the end of the session the table, the machine and the command
+are written to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPEATS = 3
+DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+
+
+@dataclass
+class Row:
+    name: str
+    goal: str
+    measured: str
+    ratio: str
+    passed: bool
+    order: int = 99
+
+
+ROWS: dict[str, Row] = {}
+SERVER = "database version unknown"  # set by benchmarks/conftest.py once the database is up
+
+
+def record(name: str, goal: str, measured: str, ratio: str, passed: bool, order: int = 99) -> None:
+    ROWS[name] = Row(name, goal, measured, ratio, passed, order)
+    print(f"\n[bench] {name}: {measured} ({ratio}) goal {goal}: {'ok' if passed else 'MISSED'}")
+
+
+def repeat(fn: Callable[[], object], times: int = REPEATS) -> list[float]:
+    """Wall-clock seconds of `times` runs of fn()."""
+    out = []
+    for _ in range(times):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def per_call(fn: Callable[[], object], calls: int, times: int = REPEATS) -> list[float]:
+    """Seconds per call, each repeat the mean over `calls` calls (short requests are noisy alone)."""
+
+    def batch():
+        for _ in range(calls):
+            fn()
+
+    return [t / calls for t in repeat(batch, times)]
+
+
+def min_median(values: list[float]) -> tuple[float, float]:
+    return min(values), statistics.median(values)
+
+
+def ms(values: list[float]) -> str:
+    lo, mid = min_median(values)
+    return f"{lo * 1000:.1f} / {mid * 1000:.1f} ms"
+
+
+def _machine() -> str:
+    try:
+        mem = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+        ram = f"{int(mem.split()[1]) / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, StopIteration):
+        ram = "RAM unknown"
+    pg = SERVER
+    try:
+        load = "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = ""
+    return f"{os.cpu_count()} CPUs (`nproc`), {ram}, {pg}, Python {platform.python_version()}, {load}"
+
+
+def render(command: str) -> str:
+    rows = sorted(ROWS.values(), key=lambda r: r.order)
+    lines = [
+        "# Performance",
+        "",
+        "Written by `make bench` (benchmarks/): each row is measured three times (min / median shown),",
+        "pages as a ratio to a bare signed-in view measured in the same run (benchmarks/urls.py), so the",
+        "ratios compare across machines while the absolute figures depend on this one.",
+        "",
+        "| Row | Goal | Measured (min / median) | Ratio | Met |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {r.name} | {r.goal} | {r.measured} | {r.ratio} | {'yes' if r.passed else '**no**'} |" for r in rows]
+    lines += [
+        "",
+        f"Machine: {_machine()}.",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Commit: {_commit()}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 (git from PATH, as in make)
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def write(command: str | None = None) -> str:
+    """Write docs/performance.md (when any row was measured) and answer its text."""
+    if not ROWS:
+        return ""
+    command = command or os.environ.get("BENCH_COMMAND", "make bench")
+    text = render(command)
+    DOC.write_text(text)
+    return text

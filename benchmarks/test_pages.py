@@ -1,0 +1,98 @@
+"""Page rows, each a ratio to the bare signed-in view timed in the same run (benchmarks/urls.py).
+
+Goals (issue 11): the clinician record page with 2,000 timeline entries in at most 12 queries and
+at most 4x the bare view; the full timeline page with 2,000 entries (paged) at most 4x; the
+clinician worklist growing from 1,265 to 12,414 children, searched by name, p95 growing at most 1.2x.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from benchmarks import pages, table
+from tests.conftest import signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+
+def _page_row(name, order, client, url, bare_seconds, *, max_ratio, max_queries=None):
+    assert client.get(url).status_code == 200  # warm: templates, translations
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    queries = len(ctx.captured_queries)
+    seconds = table.per_call(lambda: client.get(url), 3)
+    ratio = statistics.median(seconds) / statistics.median(bare_seconds)
+    ok = ratio <= max_ratio and (max_queries is None or queries <= max_queries)
+    goal = f"≤ {max_ratio:g}× bare" + (f", ≤ {max_queries} queries" if max_queries else "")
+    measured = f"{table.ms(seconds)}, {queries} queries (bare {table.ms(bare_seconds)})"
+    table.record(name, goal, measured, f"{ratio:.2f}× bare", ok, order)
+    return ratio, queries
+
+
+def test_record_page_with_2000_timeline_entries(bare_client_time):
+    child, clinician, _parent = pages.long_record(2000)
+    client = signed_in_client(clinician)
+    bare = bare_client_time(client)
+    ratio, queries = _page_row(
+        "Clinician record page, 2,000 timeline entries",
+        1,
+        client,
+        f"/patients/{child.pk}/",
+        bare,
+        max_ratio=4,
+        max_queries=12,
+    )
+    assert queries <= 12, f"record page: {queries} queries > 12"
+    assert ratio <= 4, f"record page: {ratio:.2f}x the bare view > 4x"
+
+
+def test_full_timeline_page_with_2000_entries(bare_client_time):
+    child, clinician, _parent = pages.long_record(2000)
+    client = signed_in_client(clinician)
+    bare = bare_client_time(client)
+    ratio, _ = _page_row(
+        "Full timeline page, 2,000 entries (paged)", 2, client, f"/patients/{child.pk}/timeline/", bare, max_ratio=4
+    )
+    assert ratio <= 4, f"timeline page: {ratio:.2f}x the bare view > 4x"
+
+
+def _p95_seconds(client, url: str, requests: int = 20) -> list[float]:
+    """p95 of `requests` requests, three times."""
+    out = []
+    for _ in range(table.REPEATS):
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            assert client.get(url).status_code == 200
+            times.append(time.perf_counter() - started)
+        out.append(statistics.quantiles(times, n=20)[-1])
+    return out
+
+
+def test_worklist_name_search_from_1265_to_12414_children():
+    _child, clinician, _parent = pages.long_record(0)
+    client = signed_in_client(clinician)
+    url = "/patients/?q=Garc"
+    pages.add_children(clinician, 1264, 0)  # plus long_record's child: 1,265
+    client.get(url)
+    small = _p95_seconds(client, url)
+    pages.add_children(clinician, 12414 - 1265, 1264)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    client.get(url)
+    big = _p95_seconds(client, url)
+    growth = statistics.median(big) / statistics.median(small)
+    table.record(
+        "Worklist 1,265 → 12,414 children, name search (p95)",
+        "p95 growth ≤ 1.2×",
+        f"p95 {table.ms(small)} → {table.ms(big)}",
+        f"{growth:.2f}× growth",
+        growth <= 1.2,
+        6,
+    )
+    assert growth <= 1.2, f"worklist: p95 grew {growth:.2f}x from 1,265 to 12,414 children (goal 1.2x)"

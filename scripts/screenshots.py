@@ -40,13 +40,11 @@ def _sign_in(page, base: str, email: str, password: str, totp: bool) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     if totp:
         page.wait_for_url("**/mfa/**")
-        page.locator("input[name=otp_token], input[name=code], input[autocomplete=one-time-code]").first.fill(
-            _totp_code()
-        )
-        page.locator("form button[type=submit]").first.click()
+        page.locator("main input:not([type=hidden])").first.fill(_totp_code())
+        page.get_by_role("button", name="Verify", exact=True).click()
     page.wait_for_load_state("networkidle")
 
 
@@ -83,7 +81,15 @@ def main() -> int:
         _sign_in(page, args.base, "clinician@example.org", args.password, totp=True)
         page.goto(f"{args.base}/patients/")
         _shoot(page, "worklist", out, overflowing)
-        page.locator("table a[href*='/patients/']").first.click()
+        record = page.evaluate(
+            "[...document.querySelectorAll('a')].map(a => a.getAttribute('href'))"
+            ".find(h => /^\\/patients\\/\\d+\\/$/.test(h || ''))"
+        )
+        if record is None:
+            page.screenshot(path=str(out / "worklist-debug.png"))
+            print("No record link on the worklist (see worklist-debug.png)", file=sys.stderr)
+            return 1
+        page.goto(f"{args.base}{record}")
         page.wait_for_load_state("networkidle")
         _shoot(page, "record", out, overflowing)
         staff.close()

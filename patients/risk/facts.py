@@ -50,6 +50,16 @@ class Facts:
             return f"{text} (assumed)"
         return text
 
+    def mrd_compared(self, timepoint: str, sign: str, threshold: float) -> str:
+        """ "day-29 MRD 0.02% is ≥ 0.01%"; a result not detected at or below the threshold says so once
+        ("day-29 MRD not detected (< 0.01%)"), not "not detected (< 0.01%) is < 0.01%"."""
+        text = self.mrd_text(timepoint)
+        limit = self.not_detected.get(timepoint)
+        known = f"mrd:{timepoint}" not in self.assumed
+        if sign == "<" and known and limit is not None and limit <= threshold:
+            return text
+        return f"{text} is {sign} {threshold:g}%"
+
     def mrd_text(self, timepoint: str) -> str:
         label = MRD_LABELS.get(timepoint, timepoint)
         if f"mrd:{timepoint}" in self.assumed:

@@ -108,7 +108,7 @@ class CogAall08b1(Scheme):
             reasons.append("steroids before diagnosis: counted as NCI high risk (centre setting)")
         d8, d29 = f.mrd["day8"], f.mrd["day29"]
         d29_pos = d29 >= MRD_THRESHOLD
-        reasons.append(f.note(f"{f.mrd_text('day29')} is {'≥' if d29_pos else '<'} {MRD_THRESHOLD}%", "mrd:day29"))
+        reasons.append(f.note(f.mrd_compared("day29", "≥" if d29_pos else "<", MRD_THRESHOLD), "mrd:day29"))
         if not standard:
             reasons.insert(0, "NCI high risk")
             if f.age.reached(cfg.very_high_age_years):
@@ -127,16 +127,14 @@ class CogAall08b1(Scheme):
                     group = "high"
                 else:
                     group = "low" if d8 < MRD_THRESHOLD else "average"
-                    reasons.append(
-                        f.note(f"{f.mrd_text('day8')} is {'<' if d8 < MRD_THRESHOLD else '≥'} 0.01%", "mrd:day8")
-                    )
+                    reasons.append(f.note(f.mrd_compared("day8", "<" if d8 < MRD_THRESHOLD else "≥", 0.01), "mrd:day8"))
             else:
                 reasons.append(f.note("neutral genetics", "genetics"))
                 if d29_pos:
                     group = "very_high"
                 else:
                     group = "average" if d8 < 1 else "high"
-                    reasons.append(f.note(f"{f.mrd_text('day8')} is {'<' if d8 < 1 else '≥'} 1%", "mrd:day8"))
+                    reasons.append(f.note(f.mrd_compared("day8", "<" if d8 < 1 else "≥", 1), "mrd:day8"))
         # Extramedullary disease (centre settings): only ever raises the group.
         if f.cns_status == "CNS3" and cfg.cns3_is_high:
             group = self.at_least(group, "high")
@@ -167,10 +165,10 @@ class StJudeTotalXVI(Scheme):
             return "high", ["induction failure"]
         d15, d42, cons = f.mrd["day15"], f.mrd["day42"], f.mrd["end_consolidation"]
         if d42 >= 1:
-            return "high", [f.note(f"{f.mrd_text('day42')} is ≥ 1%", "mrd:day42")]
+            return "high", [f.note(f.mrd_compared("day42", "≥", 1), "mrd:day42")]
         if d42 >= MRD_THRESHOLD and cons >= MRD_THRESHOLD:
             return "high", [
-                f.note(f"{f.mrd_text('day42')} is ≥ 0.01%", "mrd:day42"),
+                f.note(f.mrd_compared("day42", "≥", 0.01), "mrd:day42"),
                 f.note(f"MRD persists in consolidation ({cons:g}%)", "mrd:end_consolidation"),
             ]
         # Provisional low: NCI standard-risk B-ALL, or a favourable marker; exclusions below.
@@ -204,12 +202,12 @@ class StJudeTotalXVI(Scheme):
         if not f.age.reached(cfg.sr_age_min_years):
             exclusions.append(f.note(f"infant (age {f.age})", "age_years"))
         if d15 >= 1:
-            exclusions.append(f.note(f"{f.mrd_text('day15')} is ≥ 1%", "mrd:day15"))
+            exclusions.append(f.note(f.mrd_compared("day15", "≥", 1), "mrd:day15"))
         if d42 >= MRD_THRESHOLD:
-            exclusions.append(f.note(f"{f.mrd_text('day42')} is ≥ 0.01%", "mrd:day42"))
+            exclusions.append(f.note(f.mrd_compared("day42", "≥", 0.01), "mrd:day42"))
         if low and not exclusions:
-            reasons.append(f.note(f"{f.mrd_text('day15')} is < 1%", "mrd:day15"))
-            reasons.append(f.note(f"{f.mrd_text('day42')} is < 0.01%", "mrd:day42"))
+            reasons.append(f.note(f.mrd_compared("day15", "<", 1), "mrd:day15"))
+            reasons.append(f.note(f.mrd_compared("day42", "<", 0.01), "mrd:day42"))
             return "low", reasons
         if exclusions:
             reasons.append("standard risk because of: " + "; ".join(exclusions))

@@ -119,6 +119,19 @@ def test_one_mrd_wording_everywhere():
     assert facts.mrd_text("day29") == "day-29 (end-of-induction) MRD not detected (< 0.01%)"
 
 
+def test_a_risk_reason_names_a_not_detected_result_once():
+    def facts(**mrd):
+        return Facts(age=None, lineage="B", wbc_per_ul=1, cns_status="CNS1", testicular=False,
+                     steroid_pretreatment=False, induction_failure=False, genetics=(), **mrd)  # fmt: skip
+
+    negative = facts(mrd={"day29": 0.0}, not_detected={"day29": 0.01})
+    assert negative.mrd_compared("day29", "<", 0.01) == "day-29 (end-of-induction) MRD not detected (< 0.01%)"
+    coarse = facts(mrd={"day29": 0.0}, not_detected={"day29": 0.1})  # a limit above the threshold decides nothing
+    assert coarse.mrd_compared("day29", "<", 0.01).endswith("not detected (< 0.1%) is < 0.01%")
+    positive = facts(mrd={"day29": 0.02})
+    assert positive.mrd_compared("day29", "≥", 0.01) == "day-29 (end-of-induction) MRD 0.02% is ≥ 0.01%"
+
+
 def test_risk_history_lists_only_changes():
     def a(group, provisional=True, decision=""):
         return RiskAssessment(scheme="cog", group=group, provisional=provisional, decision=decision)

@@ -40,6 +40,9 @@ def add_passkey(page) -> None:
 
 
 def sign_out(page) -> None:
+    """Forget the session. Requests still in flight (the reload after registering) would set the
+    session cookie again after the clear (the session is saved on every request), so settle first."""
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     page.goto("/accounts/login/")
 

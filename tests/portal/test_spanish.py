@@ -218,7 +218,7 @@ def test_spanish_preferring_parent_sees_family_pages_in_spanish(spanish_family):
 
     html = _page(client, reverse("patients:family_timeline", kwargs=pid))
     assert "Prueba de EMR: busca células de leucemia que hayan quedado" in html
-    assert "no se encontraron (&lt;0.01%)" in html and "not detected" not in html
+    assert "no se encontraron (&lt; 0.01%)" in html and "not detected" not in html
 
     html = _page(client, reverse("patients:family_follow_ups", kwargs=pid))
     assert '<html lang="es">' in html

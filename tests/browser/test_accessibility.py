@@ -8,6 +8,9 @@ it catches the mechanical failures (contrast, names, labels, landmarks, ids, hea
 """
 
 import io
+import os
+import re
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -27,6 +30,9 @@ WCAG_AA = {
     "resultTypes": ["violations"],
 }
 AXE = Axe()
+SERIOUS = {"serious", "critical"}
+# Full-page screenshots of every page checked by the all-roles test, kept after the run (CI artefacts).
+ARTEFACTS = Path(os.environ.get("TEST_ARTEFACTS_DIR", Path(__file__).resolve().parents[2] / "var" / "test-artefacts"))
 
 
 def summary(url: str, violations: list[dict]) -> str:
@@ -78,6 +84,8 @@ def test_family_pages_have_no_wcag_violations(transactional_db, page, phone_page
         "/learn/",
         f"/learn/{edu.language}/{edu.slug}/",
         f"/family/children/{child.pk}/questions/",
+        f"/family/children/{child.pk}/timeline/",
+        f"/family/children/{child.pk}/access-log/",
         "/accounts/settings/",
     ):
         check(browser_page, url, problems)
@@ -115,6 +123,55 @@ def test_clinician_record_and_editor_dashboard_have_no_wcag_violations(
     staff_sign_in(editor, demo_data.EDITOR_EMAIL)
     check(editor, "/editor/", problems)
     editor_context.close()
+    assert not problems, "\n\n".join(problems)
+
+
+def staff_pages(child, survivor_id: int, page_id: int) -> dict[str, list[str]]:
+    return {
+        demo_data.CLINICIAN_EMAIL: [
+            "/patients/",
+            "/patients/?sort=-overdue",
+            f"/patients/{child.pk}/",
+            f"/patients/{child.pk}/timeline/",
+            f"/patients/{child.pk}/treatment-summary/",
+            f"/patients/{survivor_id}/care-plan/",
+            f"/patients/{child.pk}/timeline/new/mrd/",
+            "/patients/emergency-access/",
+            "/notifications/",
+            "/accounts/security/",
+        ],
+        demo_data.EDITOR_EMAIL: ["/editor/", f"/editor/pages/{page_id}/", "/learn/"],
+        demo_data.ADMIN_EMAIL: ["/admin/", "/accounts/settings/"],
+    }
+
+
+def screenshot(page, role: str, viewport: str, url: str) -> None:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
+    page.screenshot(path=str(ARTEFACTS / f"{role}-{viewport}-{slug}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_every_staff_page_has_no_serious_violation(transactional_db, chromium_browser, live_server, viewport):
+    """Each staff role's pages at 1280 and 375 px: no serious or critical axe finding; screenshots kept."""
+    data = seed()
+    survivor = CarePlan.objects.filter(released_to_family=True).order_by("patient__mrn").first()
+    size = {"width": 1280, "height": 900} if viewport == "desktop" else {"width": 375, "height": 812}
+    problems: list[str] = []
+    for email, urls in staff_pages(data["child"], survivor.patient_id, data["page"].pk).items():
+        context = chromium_browser.new_context(base_url=live_server.url, viewport=size, is_mobile=viewport == "phone")
+        context.set_default_timeout(15_000)
+        staff = context.new_page()
+        staff_sign_in(staff, email)
+        for url in urls:
+            response = staff.goto(url)
+            staff.wait_for_load_state("load")
+            assert response.status == 200, (email, url, response.status)
+            found = [v for v in AXE.run(staff, options=WCAG_AA).response["violations"] if v["impact"] in SERIOUS]
+            if found:
+                problems.append(summary(url, found))
+            screenshot(staff, email.split("@")[0], viewport, url)
+        context.close()
     assert not problems, "\n\n".join(problems)
 
 

@@ -81,13 +81,12 @@ FAMILY_TEMPLATES = [
 
 # Family-visible text built in Python (reminders, timeline results, reminder settings messages).
 FAMILY_PYTHON_MSGIDS = [
-    "You have an upcoming follow-up; sign in to see it.",
-    "A follow-up is overdue; sign in to see it.",
+    "You have an upcoming check-up; sign in to see it.",
+    "A check-up is overdue; sign in to see it.",
     "It is due on %(date)s.",
     "It was due on %(date)s.",
-    "Follow-up reminder",
-    "Overdue follow-up",
-    "Follow-up appointment",
+    "Check-up reminder",
+    "Overdue check-up",
     "Follow-ups",
     "Clinic visit",
     "Check-up",

@@ -189,6 +189,7 @@ SITE_ROUTES = (
     ("patients:family_home", "family/"),
     ("patients:family_child", "family/children/<int:patient_id>/"),
     ("patients:family_timeline", "family/children/<int:patient_id>/timeline/"),
+    ("patients:family_summary_pdf", "family/children/<int:patient_id>/summary.pdf"),
     ("patients:family_calendar_item", "family/children/<int:patient_id>/calendar/<slug:kind>/<int:item_id>.ics"),
     ("patients:family_access_log", "family/children/<int:patient_id>/access-log/"),
     ("patients:care_plan", "patients/<int:patient_id>/care-plan/"),

@@ -32,6 +32,7 @@ urlpatterns = [
     path("family/", family.family_home, name="family_home"),
     path("family/children/<int:patient_id>/", family.family_child, name="family_child"),
     path("family/children/<int:patient_id>/timeline/", family.family_timeline, name="family_timeline"),
+    path("family/children/<int:patient_id>/summary.pdf", family.family_summary_pdf, name="family_summary_pdf"),
     path(
         "family/children/<int:patient_id>/calendar/<slug:kind>/<int:item_id>.ics",
         family.family_calendar_item,

@@ -55,6 +55,7 @@ portal_patterns = [
     path("accounts/api-tokens/", account.create_api_token, name="api_token_create"),
     path("accounts/api-tokens/<int:token_id>/revoke/", account.revoke_api_token, name="api_token_revoke"),
     path("notifications/", home.notifications, name="notifications"),
+    path("notifications/<int:notification_id>/", home.notification_open, name="notification_open"),
 ]
 
 urlpatterns = [

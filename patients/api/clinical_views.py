@@ -24,7 +24,7 @@ from patients.api.clinical_serializers import (
     TreatmentPhaseSerializer,
     TreatmentPlanSerializer,
 )
-from patients.api.filters import TimelineEntryFilter
+from patients.api.filters import MrdEntryFilter, TimelineEntryFilter
 from patients.clinical import selectors, services
 from patients.clinical.exposure_store import recompute_exposures
 from patients.models import (
@@ -174,27 +174,25 @@ ENTRY_FOR_READER = PolymorphicProxySerializer(
 )
 
 
-@extend_schema_view(
-    list=extend_schema(
-        responses=PolymorphicProxySerializer(
-            component_name="TimelineEntryForReader",
-            serializers=[TimelineEntrySerializer, FamilyEntrySerializer],
-            resource_type_field_name=None,
-            many=True,
-        ),
-        description="Clinicians get TimelineEntry; family members FamilyEntry (released entries only).",
-    ),
-    retrieve=extend_schema(responses=ENTRY_FOR_READER),
-)
-class TimelineEntryViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, PatientScopedViewSet
-):
-    """Families may list/read (released entries only, reduced fields); clinicians read and write."""
+def entry_reader_schema(description: str):
+    """The schema of an entry list/detail whose shape depends on the reader (clinician or family)."""
+    many = PolymorphicProxySerializer(
+        component_name="TimelineEntryForReader",
+        serializers=[TimelineEntrySerializer, FamilyEntrySerializer],
+        resource_type_field_name=None,
+        many=True,
+    )
+    return extend_schema_view(
+        list=extend_schema(responses=many, description=description),
+        retrieve=extend_schema(responses=ENTRY_FOR_READER),
+    )
 
-    queryset = selectors.entries_queryset().order_by("-occurred_on", "-id")
+
+class EntryReaderMixin:
+    """Timeline entries by id, newest first; families get the reduced FamilyEntry shape."""
+
     serializer_class = TimelineEntrySerializer
     lookup_url_kwarg = "entry_id"
-    filterset_class = TimelineEntryFilter
     ordering_fields = ["occurred_on", "id"]
     ordering = ["-occurred_on", "-id"]
 
@@ -202,6 +200,16 @@ class TimelineEntryViewSet(
         if getattr(self.request.user, "role", None) == Role.FAMILY:
             return FamilyEntrySerializer
         return TimelineEntrySerializer
+
+
+@entry_reader_schema("Clinicians get TimelineEntry; family members FamilyEntry (released entries only).")
+class TimelineEntryViewSet(
+    EntryReaderMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, PatientScopedViewSet
+):
+    """Families may list/read (released entries only, reduced fields); clinicians read and write."""
+
+    queryset = selectors.entries_queryset().order_by("-occurred_on", "-id")
+    filterset_class = TimelineEntryFilter
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -241,3 +249,14 @@ class TimelineEntryViewSet(
     def perform_destroy(self, instance):
         self.version_for_write(instance, None)  # 412 on a stale If-Match
         services.delete_entry(self.request.user, self.patient, instance)
+
+
+@entry_reader_schema(
+    "MRD results of this child (timeline entries of kind mrd): clinicians get TimelineEntry; "
+    "family members FamilyEntry (released results only)."
+)
+class MrdEntryViewSet(EntryReaderMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PatientScopedViewSet):
+    """Read-only MRD results: the MRD timeline entries, through the same policy, audit and shapes as the timeline."""
+
+    queryset = selectors.entries_queryset().filter(kind=EntryKind.MRD).order_by("-occurred_on", "-id")
+    filterset_class = MrdEntryFilter

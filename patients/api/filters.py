@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from patients.models import TimelineEntry
+from patients.models.timeline import MRD_TIMEPOINT_CHOICES
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -23,3 +24,13 @@ class TimelineEntryFilter(django_filters.FilterSet):
     class Meta:
         model = TimelineEntry
         fields = {"kind": ["exact"], "occurred_on": ["gte", "lte"]}
+
+
+class MrdEntryFilter(django_filters.FilterSet):
+    timepoint = django_filters.ChoiceFilter(
+        field_name="mrd__timepoint", choices=MRD_TIMEPOINT_CHOICES, help_text="The protocol timepoint of the MRD test."
+    )
+
+    class Meta:
+        model = TimelineEntry
+        fields = {"occurred_on": ["gte", "lte"]}

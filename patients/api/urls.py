@@ -7,6 +7,7 @@ from patients.api.clinical_views import (
     DiagnosisViewSet,
     ExposureViewSet,
     ManualSummaryViewSet,
+    MrdEntryViewSet,
     RiskAssessmentViewSet,
     RiskDecisionViewSet,
     TimelineEntryViewSet,
@@ -70,6 +71,8 @@ def patient_patterns(*, legacy: bool = False) -> list:
     if not legacy:  # resources added with v1 have no old alias
         patterns += [
             path(f"{ONE}care-plan/", view(CarePlanViewSet, {"get": "retrieve"}), name="api-care-plan"),
+            path(f"{ONE}mrd/", view(MrdEntryViewSet, {"get": "list"}), name="api-mrd-list"),
+            path(f"{ONE}mrd/<int:entry_id>/", view(MrdEntryViewSet, {"get": "retrieve"}), name="api-mrd-detail"),
             path(f"{ONE}reminders/", view(ReminderViewSet, {"get": "list"}), name="api-reminder-list"),
             path(
                 f"{ONE}reminders/<int:reminder_id>/",

@@ -197,6 +197,26 @@ def family_timeline_page(
     return timeline_page(user, patient, before=before, after=after, size=size)
 
 
+@dataclass(frozen=True)
+class ReleasedKind:
+    kind: str
+    count: int
+    first: date
+    last: date
+
+
+def family_summary_rows(user, patient: Patient) -> list[ReleasedKind]:
+    """What the family's summary sheet counts: released entries only (visible_entries), per kind, in one
+    query. Cumulative doses are not here: they are computed from every entry, shared or not."""
+    rows = (
+        visible_entries(user, patient, TimelineEntry.objects.filter(patient=patient))
+        .values("kind")
+        .annotate(n=Count("id"), first=Min("occurred_on"), last=Max("occurred_on"))
+        .order_by("kind")
+    )
+    return [ReleasedKind(r["kind"], r["n"], r["first"], r["last"]) for r in rows]
+
+
 # --- the record page --------------------------------------------------------------------------------
 
 

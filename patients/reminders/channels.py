@@ -1,7 +1,8 @@
 """Delivery channels, in batches. None carries health details.
 
 Texts say only that a follow-up is coming (or overdue), its date, and to sign in; the email adds
-an .ics so the date lands in a calendar, with the neutral title "Follow-up appointment".
+an .ics so the date lands in a calendar. Titles are the calendar feed's plain ones ("Check-up":
+a reminder is always for a care-plan check-up), with no test or treatment named.
 
 `send_batch(reminders)` hands a batch to its channels and answers, per reminder, `Delivered` (with
 the mail server's answer and the Message-ID for an email) or the exception that channel raised.
@@ -97,10 +98,10 @@ class Renderer:
         if key not in self._rendered:
             with translation.override(lang):
                 if overdue:
-                    headline = _("A follow-up is overdue; sign in to see it.")
+                    headline = _("A check-up is overdue; sign in to see it.")
                     line = _("It was due on %(date)s.") % {"date": DATE_MARK}
                 else:
-                    headline = _("You have an upcoming follow-up; sign in to see it.")
+                    headline = _("You have an upcoming check-up; sign in to see it.")
                     line = _("It is due on %(date)s.") % {"date": DATE_MARK}
                 ctx = {
                     "headline": headline,
@@ -109,13 +110,13 @@ class Renderer:
                     "site_url": settings.SITE_URL,
                     "lang": translation.get_language(),
                 }
-                event_title = _("Follow-up appointment")
+                event_title = _("Check-up")  # the same title as in the calendar feed (feeds.py)
                 calendar_name = _("Follow-ups")
                 ics = build_calendar(
                     [CalendarEvent(uid=UID_MARK, day=_ICS_DAY, title=event_title)], name=calendar_name
                 ).decode()
                 self._rendered[key] = Rendered(
-                    subject=_("Overdue follow-up") if overdue else _("Follow-up reminder"),
+                    subject=_("Overdue check-up") if overdue else _("Check-up reminder"),
                     headline=headline,
                     line=line,
                     text=render_to_string("patients/reminders/email.txt", ctx),

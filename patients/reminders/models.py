@@ -48,7 +48,7 @@ class ReminderPreference(models.Model):
     calendar_details = models.BooleanField(
         _("show the test names in my calendar"),
         default=False,
-        help_text=_("Off: calendar events only say 'Follow-up appointment'."),
+        help_text=_("Off: calendar events only say 'Check-up' or 'Clinic visit'."),
     )
 
     def __str__(self) -> str:

@@ -1,19 +1,23 @@
 """Family pages: the children a family account follows, in plain language."""
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncDate
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
+from weasyprint import CSS, HTML
 
 from education import panels
 from patients import selectors
 from patients.clinical import plot_series, record_figures
 from patients.clinical import selectors as clinical_selectors
 from patients.late_effects import wording
+from patients.models import EntryKind
 from patients.reminders import feeds, upcoming
 from portal.accounts.models import Role, User
 from portal.care.access import FAMILY_PAGE, deny, patient_for_page
@@ -137,3 +141,20 @@ def family_access_log(request, patient_id: int):
         for row in page
     ]
     return render(request, "patients/family_access_log.html", {"patient": patient, "rows": rows, "page": page})
+
+
+@login_required
+def family_summary_pdf(request, patient_id: int):
+    """The family's treatment summary as a PDF: built only from released entries (no doses, no
+    unconfirmed risk group), access-checked and audited by patient_for_page."""
+    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
+    labels = dict(EntryKind.choices)
+    rows = [(labels.get(r.kind, r.kind), r) for r in clinical_selectors.family_summary_rows(request.user, patient)]
+    context = {"patient": patient, "rows": rows, "today": timezone.localdate()}
+    html = render_to_string("patients/family_summary_pdf.html", context, request=request)
+    css = [CSS(filename=finders.find("patients/treatment_summary.css"))]
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(stylesheets=css)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="summary-{patient.pk}.pdf"'  # no name, no health detail
+    response["Cache-Control"] = "private, no-store"
+    return response

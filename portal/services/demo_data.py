@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from patients.models import Patient
 from patients.models.patient import normalize_mrn
 from portal.accounts.models import Discipline, RecoveryCodeDevice, Role, User
-from portal.care.models import CareTeamMembership, FamilyLink
+from portal.care.models import CareTeam, CareTeamChild, CareTeamMember, CareTeamMembership, FamilyLink
 
 DEFAULT_PASSWORD = "demo-portal-2026"  # noqa: S105 (printed demo default; seed_demo needs DEBUG)
 DEFAULT_SEED = 2026
@@ -151,6 +151,26 @@ CLINICIAN_POOL = (
     (Discipline.SOCIAL_WORKER, "social-worker", 3),
     (Discipline.PSYCHOLOGIST, "psychologist", 2),
 )
+#: Named teams with the "Who to call" details their families see (invented numbers, example.org).
+#: The first holds the demo clinician's own children (the family's child among them), the second the rest.
+NAMED_TEAMS = (
+    {
+        "name": "Leukaemia team",
+        "description": "Treatment of acute lymphoblastic leukaemia.",
+        "contact_label": "Leukaemia nurses",
+        "contact_phone": "+1 555 0100 200",
+        "contact_email": "leukaemia-team@example.org",
+        "contact_hours": "Monday to Friday, 8:00 to 17:00; at other times, the ward on +1 555 0100 222",
+    },
+    {
+        "name": "Long-term follow-up clinic",
+        "description": "Check-ups after treatment.",
+        "contact_label": "Follow-up clinic nurses",
+        "contact_phone": "+1 555 0100 300",
+        "contact_email": "follow-up-clinic@example.org",
+        "contact_hours": "Tuesday and Thursday, 9:00 to 16:00",
+    },
+)
 UNUSABLE_PASSWORD = "!seed-demo-no-sign-in"  # noqa: S105 pool accounts cannot sign in ("!" prefix = unusable)
 
 
@@ -265,6 +285,36 @@ def _ids_by(model, key: str, values: list[str]) -> dict[str, int]:
         chunk = values[start : start + BATCH]
         found.update(model.objects.filter(**{f"{key}__in": chunk}).values_list(key, "id"))
     return found
+
+
+def _named_teams(children, patient_ids, user_ids, pool, progress: Progress | None) -> None:
+    """The NAMED_TEAMS, their members (the demo clinician and a nurse; a nurse practitioner and a
+    nurse) and children, in three bulk statements."""
+    _bulk(CareTeam, [CareTeam(**spec) for spec in NAMED_TEAMS], "named teams", progress)
+    team_ids = _ids_by(CareTeam, "name", [spec["name"] for spec in NAMED_TEAMS])
+    leukaemia, follow_up = (team_ids[spec["name"]] for spec in NAMED_TEAMS)
+    members = [
+        (leukaemia, CLINICIAN_EMAIL, "attending"),
+        (leukaemia, pool[Discipline.NURSE][0], "primary_nurse"),
+        (follow_up, pool[Discipline.NURSE_PRACTITIONER][0], "nurse_practitioner"),
+        (follow_up, pool[Discipline.NURSE][1], "primary_nurse"),
+    ]
+    _bulk(
+        CareTeamMember,
+        [CareTeamMember(team_id=t, clinician_id=user_ids[e], team_role=r) for t, e, r in members],
+        "team members",
+        progress,
+    )
+    own = CLINICIAN_OWN_PATIENTS + 1  # the family's child and the demo clinician's own
+    _bulk(
+        CareTeamChild,
+        [
+            CareTeamChild(team_id=leukaemia if i < own else follow_up, patient_id=patient_ids[c["mrn"]])
+            for i, c in enumerate(children)
+        ],
+        "team children",
+        progress,
+    )
 
 
 def _named_accounts(password_hash: str, password: str) -> dict[str, User]:
@@ -394,6 +444,7 @@ def seed(
             "care teams",
             progress,
         )
+        _named_teams(children, patient_ids, user_ids, pool, progress)
         links = [
             FamilyLink(
                 user_id=user_ids[FAMILY_EMAIL],

@@ -105,3 +105,30 @@ def test_notices_are_in_each_clinicians_language(patient, clinician, team):
     assert mine["follow_up_overdue"].title == "Hay un control atrasado de un paciente de su equipo"
     assert mine["family_question"].title == "Una familia añadió una pregunta para la próxima visita"
     assert theirs["family_question"].title == "A family added a question for the next visit"
+
+
+def test_opening_a_notice_marks_it_read_and_goes_to_its_page(clinician, clinician_client, patient):
+    target = reverse("patients:care_plan", kwargs={"patient_id": patient.pk})
+    notice = Notification.objects.create(user=clinician, patient=patient, kind="question", title="t", link=target)
+    listed = clinician_client.get(reverse("portal:notifications")).content.decode()
+    opener = reverse("portal:notification_open", kwargs={"notification_id": notice.pk})
+    assert f'href="{opener}"' in listed and f'href="{target}"' not in listed
+    response = clinician_client.get(opener)
+    assert response.status_code == 302 and response["Location"] == target
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+
+
+@pytest.mark.parametrize("link", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", ""])
+def test_a_notice_never_redirects_off_site(clinician, clinician_client, link):
+    notice = Notification.objects.create(user=clinician, kind="question", title="t", link=link)
+    response = clinician_client.get(reverse("portal:notification_open", kwargs={"notification_id": notice.pk}))
+    assert response.status_code == 302 and response["Location"] == reverse("portal:notifications")
+
+
+def test_another_users_notice_is_not_found_and_stays_unread(clinician_client, outsider_clinician):
+    notice = Notification.objects.create(user=outsider_clinician, kind="question", title="t", link="/")
+    response = clinician_client.get(reverse("portal:notification_open", kwargs={"notification_id": notice.pk}))
+    assert response.status_code == 404
+    notice.refresh_from_db()
+    assert notice.read_at is None

@@ -240,7 +240,7 @@ def test_the_bulk_steps_draw_a_progress_line_on_stderr(monkeypatch):
     err = io.StringIO()
     call_command("seed_demo", "--allow-without-debug", "--patients", "25", stdout=io.StringIO(), stderr=err)
     lines = err.getvalue().splitlines()  # not a terminal: one line per finished step
-    assert [line.split()[0] for line in lines] == ["accounts", "children", "care", "family"]
+    assert [line.split()[0] for line in lines] == ["accounts", "children", "care", "named", "team", "team", "family"]
     assert lines[1] == f"children      [{'#' * 30}]      26/26"
 
 
@@ -256,3 +256,25 @@ def test_on_a_terminal_the_progress_line_is_redrawn_in_place():
     drawn = out.getvalue().split("\r")[1:]
     assert [d.count("#") for d in drawn] == [12, 24, 30]
     assert drawn[0].endswith("40000/100000") and drawn[-1].endswith("100000/100000\n")
+
+
+def test_the_demo_has_named_teams_and_the_family_page_says_who_to_call():
+    from django.urls import reverse
+
+    from portal.care.models import CareTeam, CareTeamChild
+    from tests.conftest import signed_in_client
+
+    run("--patients", "35")
+    leukaemia = CareTeam.objects.get(name="Leukaemia team")
+    assert set(leukaemia.members.values_list("clinician__email", flat=True)) >= {"clinician@example.org"}
+    assert leukaemia.members.count() == 2 and leukaemia.contact_phone and leukaemia.contact_email
+    child = Patient.objects.get(mrn=demo_data.FAMILY_CHILD_MRN)
+    assert CareTeamChild.objects.filter(team=leukaemia, patient=child).exists()
+    assert not Patient.objects.filter(team_assignments__isnull=True).exists()  # every child has a named team
+    page = signed_in_client(User.objects.get(email="family@example.org")).get(
+        reverse("patients:family_child", kwargs={"patient_id": child.pk})
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and "Who to call" in html
+    assert "Leukaemia nurses" in html and leukaemia.contact_phone in html
+    assert "Follow-up clinic nurses" not in html

@@ -81,13 +81,12 @@ FAMILY_TEMPLATES = [
 
 # Family-visible text built in Python (reminders, timeline results, reminder settings messages).
 FAMILY_PYTHON_MSGIDS = [
-    "You have an upcoming follow-up; sign in to see it.",
-    "A follow-up is overdue; sign in to see it.",
+    "You have an upcoming check-up; sign in to see it.",
+    "A check-up is overdue; sign in to see it.",
     "It is due on %(date)s.",
     "It was due on %(date)s.",
-    "Follow-up reminder",
-    "Overdue follow-up",
-    "Follow-up appointment",
+    "Check-up reminder",
+    "Overdue check-up",
     "Follow-ups",
     "Clinic visit",
     "Check-up",
@@ -272,12 +271,12 @@ def test_reminder_email_in_spanish_without_health_details(plan_for_spanish_paren
     html = message.alternatives[0][0]
     ics = message.attachments[0][1]
     ics_text = ics.decode() if isinstance(ics, bytes) else ics
-    assert message.subject == "Recordatorio de control"
-    assert "Tiene un control próximo. Inicie sesión para verlo." in message.body
+    assert message.subject == "Recordatorio de revisión"
+    assert "Tiene una revisión próxima; inicie sesión para verla." in message.body
     assert "Le toca el 1 sep 2021." in message.body  # the one Spanish date format (portal/formats/es)
     assert "Iniciar sesión:" in message.body and "Sign in" not in message.body
     assert '<html lang="es">' in html and "Iniciar sesión en el portal" in html
-    assert "SUMMARY:Cita de control" in ics_text
+    assert "SUMMARY:Revisión" in ics_text
     for text in (message.subject, message.body, html, ics_text):
         assert not any(word in text.lower() for word in (*HEALTH_WORDS, "leucemia", "corazón", "quimio")), text
     assert plan_for_spanish_parent.given_name not in message.body

@@ -151,11 +151,13 @@ def test_email_has_text_html_ics_and_no_health_details(plan, family_user, swept)
     message = emails[0]
     html = message.alternatives[0][0]
     ics = message.attachments[0]
-    assert "You have an upcoming follow-up; sign in to see it." in message.body
+    assert "You have an upcoming check-up; sign in to see it." in message.body
+    assert message.subject == "Check-up reminder"
     assert "sign in" in html.lower()
     assert ics[0] == "follow-up.ics" and ics[2] == "text/calendar"
     ics_text = ics[1].decode() if isinstance(ics[1], bytes) else ics[1]
-    assert "SUMMARY:Follow-up appointment" in ics_text
+    # The same plain title as the calendar feed, never the old "Follow-up appointment".
+    assert "SUMMARY:Check-up\r\n" in ics_text and "Follow-up appointment" not in ics_text
     assert "DTSTART;VALUE=DATE:20210901" in ics_text
     for text in (message.subject, message.body, html, ics_text):
         assert not any(word in text.lower() for word in HEALTH_WORDS), text
@@ -173,6 +175,10 @@ def test_email_language_follows_preference(plan, family_user, swept):
             services.deliver_reminder(rid)
     message = next(m for m in mail.outbox if m.to == [family_user.email])
     assert 'lang="es"' in message.alternatives[0][0]
+    assert message.subject == "Recordatorio de revisión"
+    ics_text = message.attachments[0][1]
+    ics_text = ics_text.decode() if isinstance(ics_text, bytes) else ics_text
+    assert "SUMMARY:Revisión" in ics_text
 
 
 def test_sms_goes_through_the_console_backend(plan, family_user, swept):

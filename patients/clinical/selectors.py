@@ -102,7 +102,10 @@ def diagnosis_of(patient: Patient) -> Diagnosis | None:
     )
 
 
-def risk_history(patient: Patient, limit: int = 20) -> list[RiskAssessment]:
+RISK_HISTORY_LIMIT = 20
+
+
+def risk_history(patient: Patient, limit: int = RISK_HISTORY_LIMIT) -> list[RiskAssessment]:
     return list(
         RiskAssessment.objects.filter(patient=patient)
         .select_related("created_by", "decided_by")
@@ -324,6 +327,15 @@ def _counts_by_kind(qs: QuerySet) -> dict[str, int]:
     return {row["kind"]: row["n"] for row in qs.order_by().values("kind").annotate(n=Count("id"))}
 
 
+def _latest_decision(patient: Patient, risk: list[RiskAssessment], decided: list[RiskAssessment]):
+    """The newest decided assessment; a history shorter than its limit and none decided has none (no query)."""
+    if decided:
+        return max(decided, key=lambda a: (a.decided_at, a.pk))
+    if len(risk) < RISK_HISTORY_LIMIT:
+        return None
+    return latest_confirmed_risk(patient)
+
+
 def clinical_record(user, patient: Patient, *, record_view: bool = False) -> ClinicalRecord:
     """Everything on the clinician's record page, in a fixed number of queries.
 
@@ -360,7 +372,7 @@ def clinical_record(user, patient: Patient, *, record_view: bool = False) -> Cli
         phases=phases,
         current_phase=current_phase(phases),
         risk=risk,
-        latest_decision=max(decided, key=lambda a: (a.decided_at, a.pk)) if decided else latest_confirmed_risk(patient),
+        latest_decision=_latest_decision(patient, risk, decided),
         entries=entries,
         exposures=_one_of(one_of, "exposure_record"),
         manual=_one_of(one_of, "manual_summary"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -67,6 +67,9 @@ class AuditContextMiddleware:
             audit.reset_request_context(token)
 
 
+LAST_SEEN_WRITE_INTERVAL = timedelta(seconds=30)
+
+
 class SessionTimeoutMiddleware:
     """Automatic logoff (HIPAA §164.312(a)(2)(iii)): after the audience's idle time, and after an
     absolute lifetime however active the session is. Pages redirect to sign-in; the API answers 401."""
@@ -81,7 +84,11 @@ class SessionTimeoutMiddleware:
             reason = self._expired(request, user, now)
             if reason:
                 return self._sign_out(request, user, reason)
-            request.session[SESSION_LAST_SEEN] = now.isoformat()
+            last_seen = request.session.get(SESSION_LAST_SEEN)
+            if not last_seen or now - datetime.fromisoformat(last_seen) >= LAST_SEEN_WRITE_INTERVAL:
+                # Not on every request: each write is an UPDATE of the session row, and an idle
+                # timeout of minutes does not need the last click to the second.
+                request.session[SESSION_LAST_SEEN] = now.isoformat()
             request.session.setdefault(SESSION_STARTED, now.isoformat())
         return self.get_response(request)
 

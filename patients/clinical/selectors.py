@@ -50,6 +50,35 @@ def entries_queryset() -> QuerySet[TimelineEntry]:
     ).prefetch_related("lumbar_puncture__it_drugs")
 
 
+# The detail relations a page needs for each kind (entries_queryset joins all of them).
+_KIND_RELATIONS = {
+    EntryKind.CHEMO: ("chemo__drug",),
+    EntryKind.LUMBAR_PUNCTURE: ("lumbar_puncture",),
+    EntryKind.MRD: ("mrd",),
+    EntryKind.LAB: ("lab",),
+    EntryKind.RADIATION: ("radiation",),
+    EntryKind.TRANSFUSION: ("transfusion",),
+    EntryKind.ADVERSE_EVENT: ("adverse_event",),
+}
+
+
+def load_entries(rows: list[tuple[int, str]]) -> list[TimelineEntry]:
+    """(id, kind) rows, in page order → those entries with only their kinds' details joined, same order.
+
+    A page reads its (id, kind) rows first (an index scan) and then this one query: joining all
+    eight detail tables to every page costs PostgreSQL more planning than the page's rows cost to
+    read, whatever kinds the page holds. The ids come from a query already narrowed by visible_entries.
+    """
+    if not rows:
+        return []
+    related = sorted({name for _pk, kind in rows for name in _KIND_RELATIONS.get(kind, ())})
+    qs = TimelineEntry.objects.select_related("phase", *related).filter(pk__in=[pk for pk, _kind in rows])
+    if EntryKind.LUMBAR_PUNCTURE in {kind for _pk, kind in rows}:
+        qs = qs.prefetch_related("lumbar_puncture__it_drugs")
+    by_pk = {entry.pk: entry for entry in qs}
+    return [by_pk[pk] for pk, _kind in rows if pk in by_pk]
+
+
 def timeline(user, patient: Patient, *, kind: str | None = None) -> list[TimelineEntry]:
     """The entries this user may see (families: released, confidential per the child's age)."""
     qs = visible_entries(user, patient, entries_queryset())
@@ -73,7 +102,10 @@ def diagnosis_of(patient: Patient) -> Diagnosis | None:
     )
 
 
-def risk_history(patient: Patient, limit: int = 20) -> list[RiskAssessment]:
+RISK_HISTORY_LIMIT = 20
+
+
+def risk_history(patient: Patient, limit: int = RISK_HISTORY_LIMIT) -> list[RiskAssessment]:
     return list(
         RiskAssessment.objects.filter(patient=patient)
         .select_related("created_by", "decided_by")
@@ -149,10 +181,12 @@ def _keyset_page(qs: QuerySet, *, before: str | None, after: str | None, size: i
     if newer_bound is not None:  # the page just newer than `after`: read upwards, then show newest first
         day, pk = newer_bound
         rows = list(
-            qs.filter(Q(occurred_on__gt=day) | Q(occurred_on=day, id__gt=pk)).order_by("occurred_on", "id")[: size + 1]
+            qs.filter(Q(occurred_on__gt=day) | Q(occurred_on=day, id__gt=pk))
+            .order_by("occurred_on", "id")
+            .values_list("pk", "kind")[: size + 1]
         )
         more_newer = len(rows) > size
-        entries = rows[:size][::-1]
+        entries = load_entries(rows[:size][::-1])
         return TimelinePage(
             entries=entries,
             older=encode_cursor(entries[-1]) if entries else None,
@@ -162,8 +196,8 @@ def _keyset_page(qs: QuerySet, *, before: str | None, after: str | None, size: i
     if older_bound is not None:
         day, pk = older_bound
         qs = qs.filter(Q(occurred_on__lt=day) | Q(occurred_on=day, id__lt=pk))
-    rows = list(qs.order_by("-occurred_on", "-id")[: size + 1])
-    entries = rows[:size]
+    rows = list(qs.order_by("-occurred_on", "-id").values_list("pk", "kind")[: size + 1])
+    entries = load_entries(rows[:size])
     return TimelinePage(
         entries=entries,
         older=encode_cursor(entries[-1]) if len(rows) > size else None,
@@ -182,7 +216,7 @@ def timeline_page(
     size: int | None = None,
 ) -> TimelinePage:
     """A page of the entries this user may see (families: released, confidential per the child's age)."""
-    qs = visible_entries(user, patient, entries_queryset())
+    qs = visible_entries(user, patient, TimelineEntry.objects.all())
     if kind:
         qs = qs.filter(kind=kind)
     page = _keyset_page(qs, before=before, after=after, size=size or page_size())
@@ -313,6 +347,15 @@ def _counts_by_kind(qs: QuerySet) -> dict[str, int]:
     return {row["kind"]: row["n"] for row in qs.order_by().values("kind").annotate(n=Count("id"))}
 
 
+def _latest_decision(patient: Patient, risk: list[RiskAssessment], decided: list[RiskAssessment]):
+    """The newest decided assessment; a history shorter than its limit and none decided has none (no query)."""
+    if decided:
+        return max(decided, key=lambda a: (a.decided_at, a.pk))
+    if len(risk) < RISK_HISTORY_LIMIT:
+        return None
+    return latest_confirmed_risk(patient)
+
+
 def clinical_record(user, patient: Patient, *, record_view: bool = False) -> ClinicalRecord:
     """Everything on the clinician's record page, in a fixed number of queries.
 
@@ -324,7 +367,7 @@ def clinical_record(user, patient: Patient, *, record_view: bool = False) -> Cli
     decided = [a for a in risk if a.decision]
     visible = visible_entries(user, patient, TimelineEntry.objects.all())
     latest = int(getattr(settings, "RECORD_LATEST_ENTRIES", 15))
-    entries = list(visible_entries(user, patient, entries_queryset()).order_by("-occurred_on", "-id")[:latest])
+    entries = load_entries(list(visible.order_by("-occurred_on", "-id").values_list("pk", "kind")[:latest]))
     counts = _counts_by_kind(visible)
     mrd_limit = int(getattr(settings, "RECORD_MRD_RESULTS", 20))
     mrd = list(
@@ -349,7 +392,7 @@ def clinical_record(user, patient: Patient, *, record_view: bool = False) -> Cli
         phases=phases,
         current_phase=current_phase(phases),
         risk=risk,
-        latest_decision=max(decided, key=lambda a: (a.decided_at, a.pk)) if decided else latest_confirmed_risk(patient),
+        latest_decision=_latest_decision(patient, risk, decided),
         entries=entries,
         exposures=_one_of(one_of, "exposure_record"),
         manual=_one_of(one_of, "manual_summary"),

@@ -333,10 +333,15 @@ class FamilyView:
 def family_view(user, patient: Patient, today: date | None = None) -> FamilyView | None:
     """None when the user has no active, age-permitted link to this child."""
     today = today or timezone.localdate()
+    memo = _decisions.get()
+    key = ("family_view", getattr(user, "pk", None), getattr(patient, "pk", patient), today)
+    if memo is not None and key in memo:  # one read per request, like decide(); cleared by any link change
+        return memo[key]
     link = active_family_links(user, today).filter(patient=patient).select_related("patient").first()
-    if link is None:
-        return None
-    return family_view_for_link(link, today)
+    view = None if link is None else family_view_for_link(link, today)
+    if memo is not None:
+        memo[key] = view
+    return view
 
 
 def family_links_allowed(today: date | None = None) -> QuerySet[FamilyLink]:

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 # the audit rows for the record and its timeline, and the family's open questions) is a fixed set
 # of one query per section; the tests below show it does not grow with the data. The audit trail's
 # hash chain adds a fixed 3 to every page that writes audit rows (savepoint, chain lock, last hash).
-MAX_LIST = 15
-MAX_DETAIL = 29  # +3 for the record's plots (two series and the rule thresholds)
+MAX_LIST = 7
+MAX_DETAIL = 19  # the record with its plots (two series and the rule thresholds)
 
 
 def queries(client, url) -> int:

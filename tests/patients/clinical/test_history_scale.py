@@ -23,7 +23,7 @@ KINDS = ("chemo", "mrd", "note", "appointment", "bone_marrow")
 # device, notification badge, the session save in a savepoint), 5 by the hash-chained audit INSERT
 # (savepoint, chain lock, last hash, insert, release), 9 by the record itself; the plots add 3 (the
 # timeline series with the banner's next appointment, the dose series, the rule thresholds).
-RECORD_MAX = 24
+RECORD_MAX = 19
 
 
 def build_history(patient, n: int, *, released: bool = False, start: date | None = None) -> None:

@@ -4,7 +4,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,3 +80,20 @@ def test_api_gets_401_json_on_timeout(clock, clinician_client):
     assert response.json()["detail"] == "Your session has expired. Please sign in again."
     assert response.json()["status"] == 401
     assert AuditEvent.objects.filter(action=AuditAction.TIMEOUT).count() == 1
+
+
+def _session_writes(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(STAFF_PAGE).status_code == 200
+    return sum(1 for q in ctx.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"])
+
+
+@override_settings(SESSION_IDLE_TIMEOUT_STAFF=timedelta(minutes=15))
+def test_activity_is_written_to_the_session_at_most_every_30_seconds(clock, clinician_client):
+    client = signed_in_now(clinician_client)
+    clock.shift(timedelta(seconds=10))
+    assert _session_writes(client) == 0  # a click seconds after the last one: no UPDATE of the session row
+    clock.shift(timedelta(seconds=25))
+    assert _session_writes(client) == 1  # 35 s after the last write: the idle clock moves on
+    clock.shift(timedelta(minutes=14, seconds=50))
+    assert client.get(STAFF_PAGE).status_code == 200  # idle 14:50 since that write: still signed in

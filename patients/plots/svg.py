@@ -10,7 +10,7 @@ from .scales import TimeScale
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 480  # viewBox units; text is sized for this width shown at 343 px (a 375 px phone)
-LEFT, RIGHT, TOP, BOTTOM = 72, 12, 16, 30
+LEFT, RIGHT, TOP, BOTTOM = 84, 12, 16, 30  # LEFT fits "0.001%" at the phone size
 
 
 def _value(value) -> str:

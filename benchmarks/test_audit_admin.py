@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from benchmarks import table
 from tests.conftest import signed_in_client
 from tests.factories import AdminFactory, PatientFactory
 
@@ -61,6 +62,17 @@ def test_audit_admin_at_a_million_rows(benchmark):
     deep = timed({"p": "100"})  # reported, not a target: OFFSET pages cost what they skip
     benchmark.extra_info.update({"page 100": round(deep, 3), **{k: round(v, 3) for k, v in searches.items()}})
     benchmark.pedantic(lambda: client.get(url), rounds=5, iterations=1)
-    assert benchmark.stats.stats.median <= TARGET_SECONDS, "the audit list must answer in 200 ms at 1M rows"
+    listing = benchmark.stats.stats.median
     slow = {k: v for k, v in searches.items() if v > TARGET_SECONDS}
+    table.record(  # the one audit row of the table: the email search, with the other requests beside it
+        f"Admin audit list, {ROWS:,} rows (partitioned by month), email search",
+        "≤ 200 ms",
+        f"{searches['email search'] * 1000:.0f} ms (median of 3); list {listing * 1000:.0f} ms, MRN search "
+        f"{searches['MRN search'] * 1000:.0f} ms, action filter {searches['filtered by action'] * 1000:.0f} ms, "
+        f"page 100 {deep * 1000:.0f} ms",
+        "-",
+        listing <= TARGET_SECONDS and not slow,
+        7,
+    )
+    assert listing <= TARGET_SECONDS, "the audit list must answer in 200 ms at 1M rows"
     assert not slow, f"over 200 ms at 1M rows: {slow}"

@@ -34,8 +34,7 @@ from patients.reminders.models import DeliveryLog, Reminder, ReminderStatus
 from patients.reminders.rules import backoff_seconds
 from patients.reminders.sweep import DELIVERABLE, NO_REMINDERS_STATUSES
 from portal.accounts.models import Role
-from portal.care.access import family_links_allowed, family_may_see, family_view_for_link
-from portal.care.models import CareTeamMembership
+from portal.care.access import care_team_seats, family_links_allowed, family_may_see, family_view_for_link
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +64,7 @@ def _still_wanted(reminders: list[Reminder], now: datetime) -> set[int]:
     family = [r for r in candidates if r.recipient.role == Role.FAMILY]
     wanted = set()
     if staff:
-        on_team = set(
-            CareTeamMembership.objects.filter(
-                patient_id__in={r.item.patient_id for r in staff},
-                clinician_id__in={r.recipient_id for r in staff},
-                active=True,
-            ).values_list("patient_id", "clinician_id")
-        )
+        on_team = set(care_team_seats(patient_id__in={r.item.patient_id for r in staff}))
         wanted |= {r.pk for r in staff if (r.item.patient_id, r.recipient_id) in on_team}
     if family:
         links = {

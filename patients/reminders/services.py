@@ -42,6 +42,7 @@ from patients.reminders.rules import (  # noqa: F401  (the services' public name
 )
 from patients.reminders.rules import preference_of as _pref_row
 from patients.reminders.sweep import NO_REMINDERS_STATUSES, SweepResult, publish, sweep  # noqa: F401
+from portal.care.access import care_team_seats
 from portal.care.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -85,19 +86,19 @@ def send_care_team_digests(today: date | None = None) -> int:
     """One message per clinician per week with the number of their patients' overdue items. Idempotent."""
     today = today or timezone.localdate()
     monday = week_start(today)
-    counts = (
-        FollowUpItem.objects.filter(
-            status=FollowUpStatus.OPEN,
-            due_on__lt=today,
-            patient__care_team__active=True,
-            patient__care_team__clinician__is_active=True,
-        )
-        .values("patient__care_team__clinician")
-        .annotate(n=Count("id", distinct=True))
+    # Per child, then per clinician of the child's care team (per-child or through a named team): an item
+    # belongs to one child, so the sums count each clinician's items once. Two queries.
+    per_child = dict(
+        FollowUpItem.objects.filter(status=FollowUpStatus.OPEN, due_on__lt=today)
+        .values_list("patient_id")
+        .annotate(n=Count("id"))
+        .order_by()
     )
+    totals: dict[int, int] = {}
+    for patient_id, clinician_id in care_team_seats(patient_id__in=list(per_child)):
+        totals[clinician_id] = totals.get(clinician_id, 0) + per_child[patient_id]
     sent = 0
-    for row in counts:
-        clinician_id, n = row["patient__care_team__clinician"], row["n"]
+    for clinician_id, n in sorted(totals.items()):
         with transaction.atomic():
             digest, _created = CareTeamDigest.objects.get_or_create(clinician_id=clinician_id, week_start=monday)
             digest = CareTeamDigest.objects.select_for_update().select_related("clinician").get(pk=digest.pk)

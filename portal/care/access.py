@@ -129,6 +129,27 @@ def care_team_clinicians_of(patient: Patient | int) -> QuerySet[User]:
     )
 
 
+def care_team_seats(**patient_lookups) -> QuerySet:
+    """(patient id, clinician id), once each, for every active clinician on the care team of the children
+    that patient_lookups select (lookups on patient_id, e.g. patient_id__in=…, or a range): per-child or
+    through a named team, the rule of care_team_clinicians_of(). One query, usable as a subquery.
+    """
+    active = {"clinician__is_active": True, "clinician__role": Role.CLINICIAN}
+    direct = CareTeamMembership.objects.filter(active=True, **active, **patient_lookups)
+    own = CareTeamMembership.objects.filter(
+        patient_id=OuterRef("patient_id"), clinician_id=OuterRef("team__members__clinician_id")
+    )
+    # A child's own membership row decides for that child: active is counted above, inactive says no.
+    via_team = CareTeamChild.objects.filter(  # one filter(): the subquery is about the same seat row
+        ~Exists(own), **{f"team__members__{k}": v for k, v in active.items()}, **patient_lookups
+    )
+    return (
+        direct.order_by()
+        .values_list("patient_id", "clinician_id")
+        .union(via_team.order_by().values_list("patient_id", "team__members__clinician_id"))
+    )
+
+
 def care_team_pairs(patient_ids) -> list[tuple[int, int, str]]:
     """(clinician id, patient id, clinician's language) for every active care-team clinician of these
     children, per-child or through a named team, in three queries whatever the number of children."""

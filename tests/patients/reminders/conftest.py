@@ -1,6 +1,27 @@
-import pytest
+from datetime import date, datetime, time
 
+import pytest
+import time_machine
+from django.utils import timezone
+
+from patients.late_effects import services as plan_services
 from patients.reminders import services, tasks
+from tests.patients.late_effects.factories import high_anthracycline_summary, load_default_ruleset
+
+END_OF_THERAPY = date(2019, 9, 1)
+
+
+@pytest.fixture
+def plan(clinician, family_user, patient):
+    """`patient` (born 2010) with the released care plan of a high anthracycline dose ending END_OF_THERAPY."""
+    patient.date_of_birth = date(2010, 3, 1)
+    patient.save()
+    load_default_ruleset()
+    noon = timezone.make_aware(datetime.combine(END_OF_THERAPY, time(12, 0)))
+    with time_machine.travel(noon, tick=False):
+        plan_services.recompute_care_plan(patient, high_anthracycline_summary(END_OF_THERAPY))
+        plan_services.release_plan(clinician, patient)
+    return patient
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from patients.late_effects import services as plan_services
 from patients.late_effects.models import FollowUpItem
 from patients.reminders import feeds
 from tests.patients.factories import add_entry
-from tests.patients.reminders.test_reminders import HEALTH_WORDS, plan  # noqa: F401 (fixture)
+from tests.patients.reminders.test_reminders import HEALTH_WORDS
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def _assert_plain(events):
         assert not any(word in text for word in HEALTH_WORDS), text
 
 
-def test_a_check_up_as_its_own_ics_keeps_its_uid_when_cancelled(plan, family_client, clinician):  # noqa: F811
+def test_a_check_up_as_its_own_ics_keeps_its_uid_when_cancelled(plan, family_client, clinician):
     item = FollowUpItem.objects.filter(patient=plan, status="open").order_by("due_on", "id").first()
     response = family_client.get(_item_url(plan, "follow-up", item.pk))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
@@ -45,7 +45,7 @@ def test_a_check_up_as_its_own_ics_keeps_its_uid_when_cancelled(plan, family_cli
     assert int(cancelled["sequence"]) > int(event["sequence"])
 
 
-def test_the_feed_has_one_plain_event_per_item_and_visits_too(plan, family_user, clinician):  # noqa: F811
+def test_the_feed_has_one_plain_event_per_item_and_visits_too(plan, family_user, clinician):
     visit_day = date.today() + timedelta(days=10)
     visit = add_entry(clinician, plan, "appointment", visit_day, title="Echo clinic", visibility="released")
     open_items = list(FollowUpItem.objects.filter(patient=plan, status="open"))
@@ -71,7 +71,7 @@ def test_the_feed_has_one_plain_event_per_item_and_visits_too(plan, family_user,
     assert str(closed["status"]) == "CANCELLED"
 
 
-def test_the_visit_ics_is_for_this_family_only(plan, family_client, clinician, other_patient):  # noqa: F811
+def test_the_visit_ics_is_for_this_family_only(plan, family_client, clinician, other_patient):
     from portal.care.models import CareTeamMembership
 
     hidden = add_entry(clinician, plan, "appointment", date.today() + timedelta(days=3), title="Not released")

@@ -31,17 +31,6 @@ def at(day: date, hour: int = 12):
     return time_machine.travel(timezone.make_aware(datetime.combine(day, time(hour, 0))), tick=False)
 
 
-@pytest.fixture
-def plan(clinician, family_user, patient):
-    patient.date_of_birth = date(2010, 3, 1)
-    patient.save()
-    load_default_ruleset()
-    with at(END):
-        plan_services.recompute_care_plan(patient, high_anthracycline_summary(END))
-        plan_services.release_plan(clinician, patient)
-    return patient
-
-
 def due_on_echo_day(patient):
     """Only the echo and the entry ECG share the date used in these tests."""
     return FollowUpItem.objects.filter(patient=patient, status="open", due_on=ECHO_DUE)

@@ -15,15 +15,6 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTHS = {"phone": 375, "desktop": 1280}
 
 
@@ -69,6 +60,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS  # the flags Chromium needs as root on a closed network
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Tell the care team when a follow-up on one of their children becomes overdue (in-portal notices).
 
 Set-based and idempotent: one read of the items that fell overdue within NOTICE_WINDOW_DAYS, the
-care teams of those children in three queries (portal.care.access.care_team_pairs, per-child and
+care teams of those children in two queries (portal.care.access.care_team_pairs, per-child and
 named teams), and INSERTs that skip what was already sent (the notification's (user, dedup_key)
 constraint). Run daily by beat; a second run, or two at once, adds nothing. An item that fell
 overdue longer ago than the window (the job did not run for that long) is left to the weekly digest.

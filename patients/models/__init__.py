@@ -15,6 +15,7 @@ from .reference import (
     PredispositionSyndrome,
 )
 from .risk import RiskAssessment, RiskSchemeConfig
+from .stamps import RecordStamp
 from .timeline import (
     DETAIL_MODELS,
     AdverseEvent,
@@ -57,6 +58,7 @@ __all__ = [
     "PatientStatus",
     "PredispositionSyndrome",
     "Radiation",
+    "RecordStamp",
     "RiskAssessment",
     "RiskSchemeConfig",
     "Sex",

@@ -15,21 +15,42 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks import pages, table
-from tests.conftest import signed_in_client
+from tests.conftest import forget_kept_pages, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
 
+def _built(client, url) -> tuple[list[float], int]:
+    """The page built from the database (the first view after a change): seconds of three, queries."""
+    seconds = []
+    for _ in range(table.REPEATS):
+        forget_kept_pages()
+        started = time.perf_counter()
+        assert client.get(url).status_code == 200
+        seconds.append(time.perf_counter() - started)
+    forget_kept_pages()
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return seconds, len(ctx.captured_queries)
+
+
 def _page_row(name, order, client, url, bare_seconds, *, max_ratio, max_queries=None):
+    """The goal holds for the page as served again (its HTML kept under the child's change stamp,
+    patients.page_cache); the first view after a change, built from the database, is reported beside it."""
     assert client.get(url).status_code == 200  # warm: templates, translations
+    built, built_queries = _built(client, url)
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     queries = len(ctx.captured_queries)
     seconds = table.per_call(lambda: client.get(url), 3)
     ratio = statistics.median(seconds) / statistics.median(bare_seconds)
+    built_ratio = statistics.median(built) / statistics.median(bare_seconds)
     ok = ratio <= max_ratio and (max_queries is None or queries <= max_queries)
     goal = f"≤ {max_ratio:g}× bare" + (f", ≤ {max_queries} queries" if max_queries else "")
-    measured = f"{table.ms(seconds)}, {queries} queries (bare {table.ms(bare_seconds)})"
+    measured = (
+        f"{table.ms(seconds)}, {queries} queries (bare {table.ms(bare_seconds)}); first view after a change "
+        f"(built): {table.ms(built)}, {built_queries} queries, {built_ratio:.1f}× bare"
+    )
     table.record(name, goal, measured, f"{ratio:.2f}× bare", ok, order)
     return ratio, queries
 

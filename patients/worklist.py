@@ -19,14 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from education.models import FamilyQuestion
 from patients import patient_search
 from patients.late_effects.models import FollowUpItem, FollowUpStatus
-from patients.models import EntryKind, Patient, RiskAssessment, TimelineEntry, TreatmentPhase
+from patients.models import EntryKind, Patient, RecordStamp, RiskAssessment, TimelineEntry, TreatmentPhase
 from patients.models.risk import GROUP_CHOICES
 from patients.models.timeline import PHASE_LABELS
 from portal.care.access import care_team_patients
@@ -117,10 +117,40 @@ def _my_children(user) -> QuerySet[Patient]:
     PostgreSQL start from the few hundred ids of this clinician (index lookups) and leaves the policy
     to decide on those only, so the page costs the same at 1,000 or 100,000 children.
     """
+    return care_team_patients(user).filter(pk__in=_my_seats(user))
+
+
+def _my_seats(user) -> QuerySet:
+    """Ids of the children of my active memberships and of my teams (a superset the policy narrows)."""
     own = CareTeamMembership.objects.filter(clinician=user, active=True).values("patient_id")
     teams = CareTeamMember.objects.filter(clinician=user).values("team")
-    via_teams = CareTeamChild.objects.filter(team__in=teams).values("patient_id")
-    return care_team_patients(user).filter(pk__in=own.union(via_teams))
+    return own.union(CareTeamChild.objects.filter(team__in=teams).values("patient_id"))
+
+
+def worklist_state(user, today: date | None = None) -> tuple:
+    """What a kept worklist page (patients.page_cache) depends on beyond its query, in three small queries.
+
+    - my children: how many, and the highest change stamp among them. Stamps come from one rising
+      counter and move on any change to a child, its care team or teams (patients.models.stamps), so a
+      child added, removed or changed moves the count or the highest stamp;
+    - my record views since midnight (the "new results since my last look" column): the newest
+      VIEW row, read from today's partition of the audit trail only (a new view is always today's);
+    - my notifications: the unread count and the newest id (the "unread" column).
+    The day itself (overdue, day of phase) is part of every page-cache key.
+    """
+    today = today or timezone.localdate()
+    stamp = RecordStamp.objects.filter(patient_id=OuterRef("pk")).values("stamp")[:1]
+    children = (
+        Patient.objects.filter(pk__in=_my_seats(user))
+        .annotate(change_stamp=Subquery(stamp))
+        .aggregate(n=Count("pk"), highest=Max("change_stamp"))
+    )
+    midnight = timezone.make_aware(datetime.combine(today, datetime.min.time()))
+    viewed = AuditEvent.objects.filter(user=user, action=AuditAction.VIEW, at__gte=midnight).aggregate(last=Max("id"))
+    notes = Notification.objects.filter(user=user).aggregate(
+        unread=Count("pk", filter=Q(read_at__isnull=True)), last=Max("id")
+    )
+    return (children["n"], children["highest"], viewed["last"], notes["unread"], notes["last"])
 
 
 def annotated_worklist(user, today: date | None = None) -> QuerySet[Patient]:

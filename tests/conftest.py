@@ -33,12 +33,14 @@ def signed_in_client(user, *, verified: bool = True) -> Client:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache; each test starts with none."""
-    from django.core.cache import cache
+    """Rate-limit counters and kept page parts live in the caches; each test starts with none."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture
@@ -123,3 +125,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
     connections.close_all()
     with django_db_blocker.unblock():
         call_command("verify_audit", verbosity=0)
+
+
+def forget_kept_pages() -> None:
+    """Drop the kept page parts and access decisions (patients.page_cache), so the next request builds."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()

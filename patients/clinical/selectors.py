@@ -214,21 +214,43 @@ def timeline_page(
     before: str | None = None,
     after: str | None = None,
     size: int | None = None,
+    audit: bool = True,
 ) -> TimelinePage:
-    """A page of the entries this user may see (families: released, confidential per the child's age)."""
+    """A page of the entries this user may see (families: released, confidential per the child's age).
+
+    Recorded as a timeline read unless `audit` is False: the page then records timeline_page_events()
+    itself, on every request, whether its HTML was built now or kept (patients.page_cache).
+    """
     qs = visible_entries(user, patient, TimelineEntry.objects.all())
     if kind:
         qs = qs.filter(kind=kind)
     page = _keyset_page(qs, before=before, after=after, size=size or page_size())
-    record_patient_event(user, AuditAction.LIST, patient=patient, object_type="timelineentry")
+    if audit:
+        record_patient_event(user, AuditAction.LIST, patient=patient, object_type="timelineentry")
     return page
 
 
+def timeline_page_events(patient: Patient) -> list[dict]:
+    """The audit rows of one view of a timeline page: the page view and the timeline read (one INSERT)."""
+    return record_page_events(patient)
+
+
+def page_cursors(before: str | None, after: str | None) -> tuple:
+    """The decoded cursors of a timeline request (None where absent or not a cursor), for a page-cache key."""
+    return decode_cursor(before), decode_cursor(after)
+
+
 def family_timeline_page(
-    user, patient: Patient, *, before: str | None = None, after: str | None = None, size: int | None = None
+    user,
+    patient: Patient,
+    *,
+    before: str | None = None,
+    after: str | None = None,
+    size: int | None = None,
+    audit: bool = True,
 ) -> TimelinePage:
     """The family's page of released entries, newest first, paged like the clinician's timeline."""
-    return timeline_page(user, patient, before=before, after=after, size=size)
+    return timeline_page(user, patient, before=before, after=after, size=size, audit=audit)
 
 
 @dataclass(frozen=True)
@@ -356,11 +378,18 @@ def _latest_decision(patient: Patient, risk: list[RiskAssessment], decided: list
     return latest_confirmed_risk(patient)
 
 
-def clinical_record(user, patient: Patient, *, record_view: bool = False) -> ClinicalRecord:
+def record_page_events(patient: Patient) -> list[dict]:
+    """The audit rows of one view of the record page: the page view and the timeline read (one INSERT)."""
+    return [{"action": AuditAction.VIEW, "obj": patient}, {"action": AuditAction.LIST, "object_type": "timelineentry"}]
+
+
+def clinical_record(user, patient: Patient, *, record_view: bool = False, audit: bool = True) -> ClinicalRecord:
     """Everything on the clinician's record page, in a fixed number of queries.
 
     The timeline read is recorded as one list row; with `record_view` the page view row is written
-    in the same INSERT (the page then resolves the child with patient_for_page(audit=False)).
+    in the same INSERT (the page then resolves the child with patient_for_page(audit=False)). With
+    `audit=False` the caller records record_page_events() itself (the record page does, on every
+    request, whether its HTML was built now or kept: patients.page_cache).
     """
     phases = phases_of(patient)
     risk = risk_history(patient)
@@ -382,10 +411,9 @@ def clinical_record(user, patient: Patient, *, record_view: bool = False) -> Cli
         .prefetch_related("diagnosis__genetic_markers", "diagnosis__predisposition_syndromes")
         .first()
     )
-    events = [{"action": AuditAction.LIST, "object_type": "timelineentry"}]
-    if record_view:
-        events.insert(0, {"action": AuditAction.VIEW, "obj": patient})
-    record_patient_events(user, patient, events)
+    if audit:
+        events = record_page_events(patient) if record_view else record_page_events(patient)[1:]
+        record_patient_events(user, patient, events)
     return ClinicalRecord(
         diagnosis=_one_of(one_of, "diagnosis"),
         plan=_one_of(one_of, "treatment_plan"),

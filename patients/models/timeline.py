@@ -153,6 +153,8 @@ class TimelineEntry(PatientEntry):
             models.Index(fields=["patient", "kind", "occurred_on"]),
             # Keyset pages of the timeline, newest first (patients.clinical.selectors.timeline_page).
             models.Index(fields=["patient", "-occurred_on", "-id"], name="timeline_page_idx"),
+            # "New since your last visit" on the family home (patients.reminders.upcoming.newly_released).
+            models.Index(fields=["patient", "released_at"], name="timeline_released_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,14 +9,21 @@ each part is one query whatever the length of the history.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Min, Q
+from django.utils import timezone
 
-from patients.clinical.selectors import current_phase, entries_queryset, phases_of, upcoming_appointments
+from patients.clinical.selectors import (
+    current_phase,
+    load_entries,
+    phases_of,
+    upcoming_appointments,
+)
 from patients.late_effects.models import FollowUpItem, FollowUpStatus
-from patients.models import Patient
+from patients.models import Patient, Visibility
 from patients.models.timeline import EntryKind, TimelineEntry, TreatmentPhase
 from portal.care.access import (
     active_family_links,
@@ -93,8 +100,9 @@ def newly_released(user, patient: Patient, *, since: datetime | None, limit: int
     """Entries released since `since` (the last visit), newest release first; none on a first visit."""
     if since is None:
         return []
-    qs = visible_entries(user, patient, entries_queryset()).filter(released_at__gt=since)
-    return list(qs.order_by("-released_at", "-id")[:limit])
+    qs = visible_entries(user, patient, TimelineEntry.objects.all()).filter(released_at__gt=since)
+    # (id, kind) first through the (patient, released_at) index, then only those rows' details.
+    return load_entries(list(qs.order_by("-released_at", "-id").values_list("pk", "kind")[:limit]))
 
 
 def care_contacts(patient: Patient) -> list[CareTeam]:
@@ -150,3 +158,20 @@ def feed_extras(user, *, today: date) -> tuple[list[TimelineEntry], list[FollowU
     recent = Q(due_on__gte=since) | Q(closed_at__date__gte=since)  # a date ahead, or closed lately
     closed = FollowUpItem.objects.filter(visible, recent, status__in=CANCELLED)
     return list(visits.order_by("occurred_on", "id")), list(closed.order_by("due_on", "slot", "id"))
+
+
+def seconds_to_next_release(patient: Patient, *, now: datetime | None = None) -> int | None:
+    """Seconds until the next scheduled release of one of this child's entries or check-ups, if any.
+
+    A family's kept page (patients.page_cache) expires then, since a release that falls due moves no
+    stamp: the entry was saved earlier with its release time.
+    """
+    now = now or timezone.now()
+    soonest = [
+        model.objects.filter(patient=patient, visibility=Visibility.RELEASED, released_at__gt=now).aggregate(
+            at=Min("released_at")
+        )["at"]
+        for model in (TimelineEntry, FollowUpItem)
+    ]
+    pending = [at for at in soonest if at is not None]
+    return math.ceil((min(pending) - now).total_seconds()) if pending else None

@@ -18,11 +18,13 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from weasyprint import CSS, HTML
 
+from patients import page_cache
 from patients.clinical import selectors, services
 from patients.clinical.forms import (
     DecisionForm,
@@ -37,7 +39,7 @@ from patients.late_effects import selectors as late_effects_selectors
 from patients.late_effects.models import FollowUpStatus
 from patients.models import EntryKind, ManualTreatmentSummary, RiskAssessment, TreatmentPhase, TreatmentPlan
 from patients.risk import get_scheme
-from portal.care.access import STAFF_PAGE, can_release_entries, deny, patient_for_page
+from portal.care.access import STAFF_PAGE, can_release_entries, deny, patient_for_page, record_patient_events
 from portal.concurrency import StaleEdit
 from portal.forms import save_through_service
 
@@ -199,22 +201,32 @@ def phase_delete(request, patient_id: int, phase_id: int):
 
 @login_required
 def timeline(request, patient_id: int):
-    patient = _patient(request, patient_id)
+    """The full timeline, keyset-paged; audited on every request, its HTML kept per page (patients.page_cache)."""
+    patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, audit=False)
+    record_patient_events(request.user, patient, selectors.timeline_page_events(patient))
     kind = request.GET.get("kind", "")
     if kind and kind not in EntryKind.values:
         kind = ""
-    page = selectors.timeline_page(
-        request.user, patient, kind=kind or None, before=request.GET.get("before"), after=request.GET.get("after")
-    )
-    context = {
-        "patient": patient,
-        "page": page,
-        "entries": page.entries,
-        "kind": kind,
-        "kinds": EntryKind.choices,
-        "releasable": can_release_entries(request.user, patient),
-    }
-    return render(request, "patients/clinical/timeline.html", context)
+    before, after = request.GET.get("before"), request.GET.get("after")
+
+    def build(csrf_token: str) -> str:
+        page = selectors.timeline_page(
+            request.user, patient, kind=kind or None, before=before, after=after, audit=False
+        )
+        context = {
+            "patient": patient,
+            "page": page,
+            "entries": page.entries,
+            "kind": kind,
+            "kinds": EntryKind.choices,
+            "releasable": can_release_entries(request.user, patient),
+            "csrf_token": csrf_token,
+        }
+        return render_to_string("patients/clinical/_timeline_body.html", context)
+
+    vary = (kind, *selectors.page_cursors(before, after))
+    body = page_cache.kept_html(request, "timeline", patient.pk, build, vary=vary)
+    return render(request, "patients/clinical/timeline.html", {"patient": patient, "body": mark_safe(body)})
 
 
 @login_required

@@ -9,18 +9,19 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from weasyprint import CSS, HTML
 
 from education import panels
-from patients import selectors
+from patients import page_cache, selectors
 from patients.clinical import plot_series, record_figures
 from patients.clinical import selectors as clinical_selectors
 from patients.late_effects import wording
 from patients.models import EntryKind
 from patients.reminders import feeds, upcoming
 from portal.accounts.models import Role, User
-from portal.care.access import FAMILY_PAGE, deny, patient_for_page
+from portal.care.access import FAMILY_PAGE, deny, patient_for_page, record_patient_events
 from portal.care.models import AuditAction, AuditEvent, AuditPurpose
 
 SHOWN_TO_FAMILY = (
@@ -46,24 +47,43 @@ def family_home(request):
 
 @login_required
 def family_child(request, patient_id: int):
-    """The family home: what's next first (phase, visits and check-ups, what is new, who to call)."""
-    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
-    today = timezone.localdate()
+    """The family home: what's next first (phase, visits and check-ups, what is new, who to call).
+
+    Audited on every request (the page view and the timeline read, one INSERT); the page's HTML is kept
+    per child, account, language and day (patients.page_cache) but for "new since your last visit",
+    which is this visit's own.
+    """
+    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE, audit=False)
+    record_patient_events(request.user, patient, clinical_selectors.timeline_page_events(patient))
+    body = page_cache.kept_html(request, "family", patient.pk, lambda csrf: _family_body(request, patient, csrf))
     since = upcoming.last_visit(request.user, patient, request.path)
+    new_entries = upcoming.newly_released(request.user, patient, since=since)
+    news = render_to_string("patients/_family_new_since.html", {"new_entries": new_entries}) if new_entries else ""
+    context = {"patient": patient, "body": mark_safe(body.replace(NEWS_SLOT, news))}
+    return render(request, "patients/family_child.html", context)
+
+
+NEWS_SLOT = "<!-- new-since-last-visit -->"
+FAMILY_HOME_LATEST = 3
+
+
+def _family_body(request, patient, csrf_token: str) -> tuple[str, int]:
+    """The kept part of the family home, and how long it may be kept: until the next scheduled release."""
+    today = timezone.localdate()
     language = get_language()
     next_items = upcoming.next_items(request.user, patient, today=today)
     for n in next_items:  # the rule set's plain wording, in the page's language (no query)
         if n.kind == upcoming.FOLLOW_UP:
             n.item.what_local = wording.localise(n.item.what_plain or n.item.what, language)
+    latest = clinical_selectors.family_timeline_page(request.user, patient, size=FAMILY_HOME_LATEST, audit=False)
     context = {
         "patient": patient,
         "today": today,
         "place": upcoming.phase_place(patient, today=today),
         "next_items": next_items,
-        "new_entries": upcoming.newly_released(request.user, patient, since=since),
-        "since": since,
+        "news_slot": mark_safe(NEWS_SLOT),
         "contacts": upcoming.care_contacts(patient),
-        "latest": clinical_selectors.family_timeline_page(request.user, patient, size=FAMILY_HOME_LATEST).entries,
+        "latest": latest.entries,
         "education": panels.family_panel(request.user, patient, language),
         # The swimlane and the released results, in plain words (visible_entries keeps them to what is shared).
         "plots": record_figures.record_plots(
@@ -71,22 +91,28 @@ def family_child(request, patient_id: int):
             clinical_selectors.phases_of(patient),
             plain=True,
         ),
+        "csrf_token": csrf_token,
     }
-    return render(request, "patients/family_child.html", context)
-
-
-FAMILY_HOME_LATEST = 3
+    html = render_to_string("patients/_family_child_body.html", context)
+    return html, upcoming.seconds_to_next_release(patient)
 
 
 @login_required
 def family_timeline(request, patient_id: int):
     """The whole shared timeline, newest first, under month headings, paged by keyset (flat queries)."""
-    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE)
-    page = clinical_selectors.family_timeline_page(
-        request.user, patient, before=request.GET.get("before"), after=request.GET.get("after")
-    )
-    context = {"patient": patient, "timeline_page": page, "family_timeline": page.entries}
-    return render(request, "patients/family_timeline.html", context)
+    patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE, audit=False)
+    record_patient_events(request.user, patient, clinical_selectors.timeline_page_events(patient))
+    before, after = request.GET.get("before"), request.GET.get("after")
+
+    def build(csrf_token: str) -> tuple[str, int]:
+        page = clinical_selectors.family_timeline_page(request.user, patient, before=before, after=after, audit=False)
+        context = {"patient": patient, "timeline_page": page, "family_timeline": page.entries}
+        html = render_to_string("patients/_family_timeline_body.html", context)
+        return html, upcoming.seconds_to_next_release(patient)
+
+    vary = clinical_selectors.page_cursors(before, after)
+    body = page_cache.kept_html(request, "family-timeline", patient.pk, build, vary=vary)
+    return render(request, "patients/family_timeline.html", {"patient": patient, "body": mark_safe(body)})
 
 
 @login_required

@@ -5,10 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from education import panels
-from patients import selectors, services, worklist
+from patients import page_cache, selectors, services, worklist
 from patients.clinical import plot_series, record_figures
 from patients.clinical import selectors as clinical_selectors
 from patients.forms import BreakGlassForm, PatientForm, WorklistForm
@@ -17,7 +19,14 @@ from patients.models import EntryKind, Patient
 from patients.views.worklist_columns import filter_query, worklist_columns
 from portal.accounts.models import Role
 from portal.care import break_glass as break_glass_service
-from portal.care.access import FAMILY_PAGE, STAFF_PAGE, can_edit_patient, can_view_patient, patient_for_page
+from portal.care.access import (
+    FAMILY_PAGE,
+    STAFF_PAGE,
+    can_edit_patient,
+    can_view_patient,
+    patient_for_page,
+    record_patient_events,
+)
 from portal.forms import save_through_service
 
 
@@ -28,25 +37,40 @@ def _require_role(user, *roles):
 
 @login_required
 def patient_list(request):
-    """The clinician's worklist (landing page): search, filters, sort, paging; one audit INSERT per page."""
+    """The clinician's worklist (landing page): search, filters, sort, paging; one audit INSERT per page.
+
+    Without a search the page is kept (patients.page_cache) until one of my children, my record views
+    or my notifications change (worklist.worklist_state); a search is built every time.
+    """
     _require_role(request.user, Role.CLINICIAN)
     form = WorklistForm(request.GET)
-    if form.is_valid():
-        data = form.cleaned_data
-        query = worklist.WorklistQuery(
-            text=data["q"],
-            status=data["status"],
-            phase=data["phase"],
-            overdue=data["overdue"],
-            questions=data["questions"],
-            sort=data["sort"],
-            page=data["page"],
-        )
-        page = worklist.worklist_page(request.user, query)
-    else:  # No list under a refused search or filter: the page shows why.
-        query, page = worklist.WorklistQuery(), None
-    if page is not None:
-        selectors.audit_listed(request.user, page.patients)
+    if not form.is_valid():  # No list under a refused search or filter: the page shows why.
+        html, _ids = _worklist_body(request, form, None, "")
+        return render(request, "patients/patient_list.html", {"body": mark_safe(html)}, status=400)
+    data = form.cleaned_data
+    query = worklist.WorklistQuery(
+        text=data["q"],
+        status=data["status"],
+        phase=data["phase"],
+        overdue=data["overdue"],
+        questions=data["questions"],
+        sort=data["sort"],
+        page=data["page"],
+    )
+
+    def build(csrf_token: str) -> tuple[str, list[int]]:
+        return _worklist_body(request, form, worklist.worklist_page(request.user, query), csrf_token)
+
+    if query.text:
+        html, ids = build("")
+    else:
+        vary = (repr(query), request.GET.urlencode(), *worklist.worklist_state(request.user))
+        html, ids = page_cache.kept_worklist(request, vary, build)
+    selectors.audit_listed(request.user, [Patient(pk=pk) for pk in ids])
+    return render(request, "patients/patient_list.html", {"body": mark_safe(html)})
+
+
+def _worklist_body(request, form, page, csrf_token: str) -> tuple[str, list[int]]:
     typed = request.GET.get("q", "").replace("\x00", "")[: selectors.SEARCH_MAX_LENGTH]
     context = {
         "page": page,
@@ -54,19 +78,35 @@ def patient_list(request):
         "form": form,
         "columns": worklist_columns(request.GET, page.sort if page else worklist.DEFAULT_SORT),
         "filters": filter_query(request.GET),
+        "csrf_token": csrf_token,
     }
-    return render(request, "patients/patient_list.html", context, status=400 if form.errors else 200)
+    html = render_to_string("patients/_worklist_body.html", context)
+    return html, [p.pk for p in page.patients] if page else []
 
 
 @login_required
 def patient_detail(request, patient_id: int):
+    """The record at a glance. The page view is audited on every request; the HTML under the banner
+    is kept per child, viewer, language and day (patients.page_cache), so a long history costs once."""
     if request.user.role == Role.FAMILY:
         # Check first, so another child's id answers 404 rather than a redirect that confirms it.
         patient_for_page(request, patient_id, roles=FAMILY_PAGE, audit=False)
         return redirect("patients:family_child", patient_id=patient_id)
-    # The page view and the timeline read are recorded by the selector in one INSERT.
+    # The page view and the timeline read, in one INSERT.
     patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, audit=False)
-    record = clinical_selectors.clinical_record(request.user, patient, record_view=True)
+    record_patient_events(request.user, patient, clinical_selectors.record_page_events(patient))
+    body = page_cache.kept_html(request, "record", patient.pk, lambda csrf: _record_body(request, patient, csrf))
+    grants = break_glass_service.grants_for_care_team(request.user, patient)
+    panel = render_to_string("patients/_break_glass_grants.html", {"grants": grants}) if grants else ""
+    context = {"patient": patient, "body": mark_safe(body.replace(GRANTS_SLOT, panel))}
+    return render(request, "patients/patient_detail.html", context)
+
+
+GRANTS_SLOT = "<!-- break-glass-grants -->"
+
+
+def _record_body(request, patient, csrf_token: str) -> str:
+    record = clinical_selectors.clinical_record(request.user, patient, record_view=True, audit=False)
     series = plot_series.record_series(request.user, patient)
     context = {
         "patient": patient,
@@ -78,9 +118,10 @@ def patient_detail(request, patient_id: int):
         ),
         "kinds": EntryKind.choices,
         "education": panels.record_panel(request.user, patient),
-        "break_glass_grants": break_glass_service.grants_for_care_team(request.user, patient),
+        "grants_slot": mark_safe(GRANTS_SLOT),
+        "csrf_token": csrf_token,
     }
-    return render(request, "patients/patient_detail.html", context)
+    return render_to_string("patients/clinical/_record_body.html", context)
 
 
 @login_required

@@ -23,9 +23,12 @@ the API's PatientScopedViewSet (same 404, same denial row).
 
 What one user may do with one child is decided in one query (decide()) and, inside a request,
 remembered for that request only (AuditContextMiddleware opens and closes the memo; a save of a
-membership, grant, link, user or child clears it). Outside a request (Celery, commands) every call
-asks the database. The audit trail (portal.care.audit) never asks this module: the purpose of an event
-about a child is computed here and passed to it (record_patient_event()).
+membership, grant, link, user or child clears it). An allowed decision is also kept across requests
+under the child's change stamp (patients.models.stamps: the database moves it on any change to
+the child, its teams, links or grants), so a page costs one small query for it; see _resolve().
+Outside a request (Celery, commands) every call asks the database. The audit trail
+(portal.care.audit) never asks this module: the purpose of an event about a child is computed here
+and passed to it (record_patient_event()).
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
 
-from patients.models import Patient, Visibility
+from patients.models import Patient, RecordStamp, Visibility
 from portal.accounts.models import Role, User
 from portal.care import audit as audit_trail
 from portal.care.models import (
@@ -262,16 +266,72 @@ def _remembered(user, pk) -> AccessDecision | None:
     return memo.get((getattr(user, "pk", None), pk)) if memo is not None else None
 
 
+def request_stamps(pk: int) -> tuple[int, int]:
+    """The child's and the reference data's change stamps (patients.models.stamps), read once per request.
+
+    Any save or delete in the request forgets them (_forget_stamps), so a page built after a write
+    in the same request reads them again.
+    """
+    memo = _decisions.get()
+    if memo is None:
+        return RecordStamp.read(pk)
+    key = ("stamps", pk)
+    if key not in memo:
+        memo[key] = RecordStamp.read(pk)
+    return memo[key]
+
+
+def _forget_stamps(**kwargs) -> None:
+    memo = _decisions.get()
+    if memo:
+        for key in [k for k in memo if k[0] == "stamps"]:
+            del memo[key]
+
+
+for _signal in (post_save, post_delete, m2m_changed):
+    _signal.connect(_forget_stamps, dispatch_uid=f"access-forget-stamps-{id(_signal)}")
+
+
+def _kept_key(user, pk: int, stamp: int) -> str:
+    """Everything a kept decision depends on: the child's stamp moves on any change of the child, its
+    care team, named teams, family links or grants; the day moves age and link-date rules; the user's
+    own role and state are read live from the request's user."""
+    who = f"{user.pk}:{user.role}:{user.is_active}:{getattr(user, 'is_site_admin', False)}"
+    return f"access:{settings.PAGE_CACHE_RELEASE}:{who}:{pk}:{stamp}:{timezone.localdate().isoformat()}"
+
+
+def _keepable(decision: AccessDecision) -> bool:
+    """Allowed decisions that no clock can end before midnight: not break-the-glass (grants expire by the hour)."""
+    return decision.visible and decision.purpose != AuditPurpose.BREAK_GLASS
+
+
 def _resolve(user, pk) -> tuple[AccessDecision, Patient | None]:
-    """The decision and the child; a remembered decision still loads the child (the caller needs it)."""
+    """The decision and the child; a remembered decision still loads the child (the caller needs it).
+
+    Inside a request, an allowed decision is also kept across requests in the "pages" cache under the
+    child's change stamp (one small query instead of the decision's subqueries); denials and
+    break-the-glass access are decided afresh every time.
+    """
     decision = _remembered(user, pk)
     if decision is not None:
         return decision, Patient.objects.filter(pk=pk).first() if decision.exists else None
-    decision, patient = _decide(user, pk)
     memo = _decisions.get()
+    kept = key = None
+    if memo is not None and getattr(user, "is_authenticated", False):
+        key = _kept_key(user, pk, request_stamps(pk)[0])
+        kept = caches[KEPT_DECISIONS].get(key)
+    if kept is not None:
+        decision, patient = kept
+    else:
+        decision, patient = _decide(user, pk)
+        if key is not None and _keepable(decision):
+            caches[KEPT_DECISIONS].set(key, (decision, patient), settings.PAGE_CACHE_SECONDS)
     if memo is not None:
         memo[(getattr(user, "pk", None), pk)] = decision
     return decision, patient
+
+
+KEPT_DECISIONS = "pages"
 
 
 def decide(user, patient: Patient | int) -> AccessDecision:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 from patients.models import Patient
 from portal.accounts.models import Role
 from portal.care import audit
-from portal.care.access import care_team_clinicians_of, decide
+from portal.care.access import KEPT_DECISIONS, care_team_clinicians_of, decide, request_stamps
 from portal.care.models import (
     AuditAction,
     AuditEvent,
@@ -88,8 +89,15 @@ def grants_for_care_team(user, patient: Patient) -> list[BreakGlassGrant]:
     if not (user.is_site_admin or decide(user, patient).on_care_team):
         return []
     since = timezone.now() - RECENT_GRANTS
-    grants = BreakGlassGrant.objects.filter(patient=patient, expires_at__gt=since)  # active, or ended lately
-    return list(grants.select_related("clinician").order_by("-created_at"))
+    # Kept under the child's change stamp (a new or revoked grant moves it); the time window is applied
+    # to the kept rows on every call, so a grant that ends or ages out drops off on time.
+    key = f"grants:{settings.PAGE_CACHE_RELEASE}:{patient.pk}:{request_stamps(patient.pk)[0]}"
+    grants = caches[KEPT_DECISIONS].get(key)
+    if grants is None:
+        rows = BreakGlassGrant.objects.filter(patient=patient, expires_at__gt=since)  # active, or ended lately
+        grants = list(rows.select_related("clinician").order_by("-created_at"))
+        caches[KEPT_DECISIONS].set(key, grants, settings.PAGE_CACHE_SECONDS)
+    return [grant for grant in grants if grant.expires_at > since]
 
 
 def active_grant(clinician, patient: Patient) -> BreakGlassGrant | None:

@@ -4,6 +4,7 @@ Defaults are the embedded profile: a SQLite file and a filesystem Celery transpo
 var/, so `make run` needs no server. Production overrides live in production.py.
 """
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -205,7 +206,18 @@ UNLOCK_LINK_VALIDITY = timedelta(minutes=env.int("UNLOCK_LINK_MINUTES", default=
 UNLOCK_LIMIT_PER_ACCOUNT = env.int("UNLOCK_LIMIT_PER_ACCOUNT", default=3)
 UNLOCK_LIMIT_PER_IP = env.int("UNLOCK_LIMIT_PER_IP", default=10)
 # The limits above count in the cache: give every web node the same one (Redis) in production.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # Rendered parts of a child's pages under the child's change stamp (patients/page_cache.py). They
+    # hold health data: by default each web process keeps its own in memory; a shared Redis must be
+    # protected like the database (docs/deploy.md).
+    "pages": env.cache("PAGE_CACHE_URL", default="locmemcache://pages"),
+}
+CACHES["pages"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", env.int("PAGE_CACHE_MAX_ENTRIES", default=5000))
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# Part of every page-cache key, so a deployment never serves HTML rendered by older templates: set
+# RELEASE to the deployed version to share parts between processes; by default each process start is new.
+PAGE_CACHE_RELEASE = env("RELEASE", default=secrets.token_hex(8))
 
 # Idle timeouts per audience, and an absolute lifetime regardless of activity.
 SESSION_IDLE_TIMEOUT_STAFF = timedelta(minutes=env.int("SESSION_IDLE_MINUTES_STAFF", default=15))

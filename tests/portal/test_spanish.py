@@ -58,8 +58,11 @@ FAMILY_TEMPLATES = [
     # The child's record as the family sees it, follow-ups, reminders.
     "patients/templates/patients/family_home.html",
     "patients/templates/patients/family_child.html",
+    "patients/templates/patients/_family_child_body.html",
     "patients/templates/patients/_family_whats_next.html",
+    "patients/templates/patients/_family_new_since.html",
     "patients/templates/patients/family_timeline.html",
+    "patients/templates/patients/_family_timeline_body.html",
     "patients/templates/patients/family_access_log.html",
     "patients/templates/patients/family_follow_ups.html",
     "patients/templates/patients/reminder_settings.html",

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from patients.models import ChemoAdministration, Diagnosis, RiskAssessment, TimelineEntry
 from portal.care.models import AuditEvent
+from tests.conftest import forget_kept_pages
 from tests.patients.factories import add_chemo, drug, populate_record
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +45,7 @@ def test_record_page_query_count_does_not_grow(clinician_client, clinician, pati
     populate_record(clinician, patient, start_for(patient), copies=1)
     url = reverse("patients:detail", kwargs={"patient_id": patient.pk})
     clinician_client.get(url)  # warm caches (session, content types)
+    forget_kept_pages()  # both counts below build the page from the database
     with django_assert_max_num_queries(40) as small:
         clinician_client.get(url)
     populate_record(clinician, patient, start_for(patient) + timedelta(days=30), copies=4)
@@ -59,6 +61,7 @@ def test_timeline_page_query_count_does_not_grow(
     populate_record(clinician, patient, start_for(patient), copies=1)
     url = reverse("patients:timeline", kwargs={"patient_id": patient.pk})
     clinician_client.get(url)
+    forget_kept_pages()  # both counts below build the page from the database
     with django_assert_max_num_queries(30) as small:
         clinician_client.get(url)
     populate_record(clinician, patient, start_for(patient) + timedelta(days=30), copies=3)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from patients.clinical import selectors
 from patients.models import TimelineEntry
-from tests.conftest import signed_in_client
+from tests.conftest import forget_kept_pages, signed_in_client
 from tests.factories import CareTeamMembershipFactory, FamilyLinkFactory, PatientFactory, born_years_ago
 from tests.patients.factories import add_entry
 
@@ -62,6 +62,7 @@ def test_family_page_query_count_does_not_grow(django_assert_max_num_queries):
         visibility="released",
     )
     client.get(url)
+    forget_kept_pages()  # both counts below build the page from the database
     with django_assert_max_num_queries(30) as small:
         client.get(url)
     for _ in range(5):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from patients.clinical import exposure_store, selectors, services
 from patients.models import ChemoAdministration, ExposureRecord, MrdResult, TimelineEntry
 from portal.care.models import AuditEvent
+from tests.conftest import forget_kept_pages
 from tests.patients.factories import drug
 
 pytestmark = pytest.mark.django_db
@@ -171,12 +172,19 @@ def test_access_is_decided_once_per_request_on_these_pages(clinician_client, fam
         (clinician_client, reverse("patients:timeline", kwargs={"patient_id": patient.pk})),
         (family_client, reverse("patients:family_child", kwargs={"patient_id": patient.pk})),
     ]
-    for client, url in pages:
-        client.get(url)
+
+    def decisions_and_stamp_reads(client, url) -> tuple[int, int]:
         with CaptureQueriesContext(connection) as ctx:
-            client.get(url)
-        decisions = [q for q in ctx.captured_queries if "access_on_team" in q["sql"] or "access_linked" in q["sql"]]
-        assert len(decisions) == 1, url
+            assert client.get(url).status_code == 200
+        sql = [q["sql"] for q in ctx.captured_queries]
+        decided = [q for q in sql if "access_on_team" in q or "access_linked" in q]
+        return len(decided), len([q for q in sql if "patients_recordstamp" in q])
+
+    for client, url in pages:
+        client.get(url)  # session and content types
+        forget_kept_pages()
+        assert decisions_and_stamp_reads(client, url) == (1, 1), url  # decided once, kept
+        assert decisions_and_stamp_reads(client, url) == (0, 1), url  # the kept decision, same stamps
 
 
 # --- recompute once per transaction -----------------------------------------------------------------

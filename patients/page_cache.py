@@ -1,0 +1,82 @@
+"""Rendered parts of a child's pages, kept under the child's change stamp (patients.models.stamps).
+
+A record, timeline or family page is mostly the same HTML from one view to the next: it changes
+when the child's data changes (the stamp moves, by database trigger, on every write), when the
+reference data changes (the reference stamp), at midnight (ages, "day N of the phase", overdue), or
+with the language. The part of a page that depends only on those is rendered once and kept in the
+"pages" cache under a key made of all of them plus the viewer (each person gets their own copy, so
+nothing one person may see is ever served to another). What changes per request stays outside:
+the access decision, the audit rows, messages, the unread count, the break-the-glass panel and
+"new since your last visit".
+
+Forms inside a kept part carry a placeholder instead of the CSRF token; the request's own token
+replaces it when the part is served. Entries expire after PAGE_CACHE_SECONDS as a backstop for
+what no stamp follows (a clinician renaming themselves). The key holds ids and dates only, never a
+name or a clinical value; the cache itself holds health data, so in production it lives in the web
+process (the default) or in a Redis protected like the database (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import caches
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from portal.care.access import request_stamps
+
+CSRF_PLACEHOLDER = "csrf-token-placeholder-7f3a9c"
+Built = str | tuple[str, int | None]
+CACHE_ALIAS = "pages"
+
+
+def _key(part: str, patient_id: int, stamps: tuple, user_id: int, vary: tuple) -> str:
+    raw = "|".join(
+        str(v)
+        for v in (
+            settings.PAGE_CACHE_RELEASE,
+            part,
+            patient_id,
+            *stamps,
+            get_language(),
+            timezone.localdate().isoformat(),
+            user_id,
+            *vary,
+        )
+    )
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def kept_worklist(request, vary: tuple, build: Callable[[str], tuple[str, list[int]]]) -> tuple[str, list[int]]:
+    """The clinician's worklist page (HTML, ids of the children listed), kept under `vary`
+    (patients.worklist.worklist_state() and the page's query). The caller audits the ids every time."""
+    key = _key("worklist", 0, (), request.user.pk, vary)
+    cache = caches[CACHE_ALIAS]
+    kept = cache.get(key)
+    if kept is None:
+        kept = build(CSRF_PLACEHOLDER)
+        cache.set(key, kept, settings.PAGE_CACHE_SECONDS)
+    html, ids = kept
+    return html.replace(CSRF_PLACEHOLDER, get_token(request)) if CSRF_PLACEHOLDER in html else html, ids
+
+
+def kept_html(request, part: str, patient_id: int, build: Callable[[str], Built], vary: tuple = ()) -> str:
+    """The part's HTML from the cache, or built by `build(csrf_placeholder)` and kept.
+
+    `build` returns the HTML, or (HTML, seconds it may be kept at most; None for no limit of its own).
+    Kept, it costs no query beyond the stamps the access decision already read.
+    """
+    key = _key(part, patient_id, request_stamps(patient_id), request.user.pk, vary)
+    cache = caches[CACHE_ALIAS]
+    html = cache.get(key)
+    if html is None:
+        built = build(CSRF_PLACEHOLDER)
+        html, limit = built if isinstance(built, tuple) else (built, None)
+        seconds = settings.PAGE_CACHE_SECONDS if limit is None else max(0, min(limit, settings.PAGE_CACHE_SECONDS))
+        if seconds:
+            cache.set(key, html, seconds)
+    return html.replace(CSRF_PLACEHOLDER, get_token(request)) if CSRF_PLACEHOLDER in html else html

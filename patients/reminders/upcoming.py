@@ -83,15 +83,13 @@ def phase_place(patient: Patient, *, today: date) -> PhasePlace:
     return PhasePlace(phase=phase, number=number, total=len(phases), phases=phases)
 
 
-def last_visit(user, patient: Patient, path: str) -> datetime | None:
-    """When this account last opened this page before now: the audit trail's previous view row.
-
-    The current request's own view row is the newest, so the one before it is taken.
-    """
+def last_visit(user, patient: Patient, path: str, *, before: datetime) -> datetime | None:
+    """When this account last opened this page before `before` (the start of this sign-in: a visit is
+    a session, so the list of what is new stays put while the family moves around the site)."""
     rows = (
-        AuditEvent.objects.filter(user=user, patient=patient, action=AuditAction.VIEW, path=path)
+        AuditEvent.objects.filter(user=user, patient=patient, action=AuditAction.VIEW, path=path, at__lt=before)
         .order_by("-at", "-id")
-        .values_list("at", flat=True)[1:2]
+        .values_list("at", flat=True)[:1]
     )
     return next(iter(rows), None)
 

@@ -1,5 +1,7 @@
 """Family pages: the children a family account follows, in plain language."""
 
+from datetime import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
@@ -21,6 +23,7 @@ from patients.late_effects import wording
 from patients.models import EntryKind
 from patients.reminders import feeds, upcoming
 from portal.accounts.models import Role, User
+from portal.accounts.sign_in import SESSION_STARTED
 from portal.care.access import FAMILY_PAGE, deny, patient_for_page, record_patient_events
 from portal.care.models import AuditAction, AuditEvent, AuditPurpose
 
@@ -49,25 +52,33 @@ def family_home(request):
 def family_child(request, patient_id: int):
     """The family home: what's next first (phase, visits and check-ups, what is new, who to call).
 
-    Audited on every request (the page view and the timeline read, one INSERT); the page's HTML is kept
-    per child, account, language and day (patients.page_cache) but for "new since your last visit",
-    which is this visit's own.
+    Audited on every request (the page view and the timeline read, one INSERT); the page's HTML is
+    kept per child, account, language, day and visit (patients.page_cache).
     """
     patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE, audit=False)
     record_patient_events(request.user, patient, clinical_selectors.timeline_page_events(patient))
-    body = page_cache.kept_html(request, "family", patient.pk, lambda csrf: _family_body(request, patient, csrf))
-    since = upcoming.last_visit(request.user, patient, request.path)
-    new_entries = upcoming.newly_released(request.user, patient, since=since)
-    news = render_to_string("patients/_family_new_since.html", {"new_entries": new_entries}) if new_entries else ""
-    context = {"patient": patient, "body": mark_safe(body.replace(NEWS_SLOT, news))}
-    return render(request, "patients/family_child.html", context)
+    since = _last_visit(request, patient)
+    body = page_cache.kept_html(
+        request, "family", patient.pk, lambda csrf: _family_body(request, patient, since, csrf), vary=(since,)
+    )
+    return render(request, "patients/family_child.html", {"patient": patient, "body": mark_safe(body)})
 
 
-NEWS_SLOT = "<!-- new-since-last-visit -->"
+def _last_visit(request, patient) -> datetime | None:
+    """The family's previous visit to this page: its last view before this sign-in, read once a session."""
+    key = f"portal_family_since_{patient.pk}"
+    if key not in request.session:
+        started = request.session.get(SESSION_STARTED)
+        before = datetime.fromisoformat(started) if started else timezone.now()
+        since = upcoming.last_visit(request.user, patient, request.path, before=before)
+        request.session[key] = since.isoformat() if since else ""
+    return datetime.fromisoformat(request.session[key]) if request.session[key] else None
+
+
 FAMILY_HOME_LATEST = 3
 
 
-def _family_body(request, patient, csrf_token: str) -> tuple[str, int]:
+def _family_body(request, patient, since: datetime | None, csrf_token: str) -> tuple[str, int | None]:
     """The kept part of the family home, and how long it may be kept: until the next scheduled release."""
     today = timezone.localdate()
     language = get_language()
@@ -81,7 +92,7 @@ def _family_body(request, patient, csrf_token: str) -> tuple[str, int]:
         "today": today,
         "place": upcoming.phase_place(patient, today=today),
         "next_items": next_items,
-        "news_slot": mark_safe(NEWS_SLOT),
+        "new_entries": upcoming.newly_released(request.user, patient, since=since),
         "contacts": upcoming.care_contacts(patient),
         "latest": latest.entries,
         "education": panels.family_panel(request.user, patient, language),

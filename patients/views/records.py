@@ -64,9 +64,11 @@ def patient_list(request):
     if query.text:
         html, ids = build("")
     else:
-        vary = (repr(query), request.GET.urlencode(), *worklist.worklist_state(request.user))
+        state = worklist.worklist_state(request.user)
+        request.portal_unread_notifications = state.unread  # the site header's badge: counted already
+        vary = (repr(query), request.GET.urlencode(), *state)
         html, ids = page_cache.kept_worklist(request, vary, build)
-    selectors.audit_listed(request.user, [Patient(pk=pk) for pk in ids])
+    selectors.audit_listed(request.user, ids)
     return render(request, "patients/patient_list.html", {"body": mark_safe(html)})
 
 

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 
 from portal.care.models import AuditEvent, AuditPurpose
 
@@ -138,17 +139,25 @@ def record_events(user, events: Iterable[dict], *, patient=None, purpose: str | 
 def record_many(
     user, action: str, patients: Iterable, *, object_type: str = "patient", purpose: str | None = None, detail: str = ""
 ) -> None:
-    """One row per child shown on a list page, in a single INSERT."""
-    patients = list(patients)
-    if not patients:
+    """One row per child shown on a list page (children or their ids), in a single INSERT."""
+    ids = [getattr(p, "pk", p) for p in patients]
+    if not ids:
         return
     if purpose is None:
         purpose = AuditPurpose.ADMIN if getattr(user, "is_site_admin", False) else AuditPurpose.NORMAL
-    AuditEvent.objects.bulk_create(
-        [
-            _event(
-                user, action, patient=p, purpose=purpose, object_type=object_type, object_id=str(p.pk), detail=detail
-            )
-            for p in patients
-        ]
-    )
+    ctx = _context.get()
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    at = timezone.now()
+    common = {
+        "at": at,
+        "user_id": user.pk if authenticated else None,
+        "user_email": (user.email if authenticated else "")[:254],
+        "action": action,
+        "object_type": object_type,
+        "purpose": purpose,
+        "ip_address": ctx.ip_address,
+        "user_agent": ctx.user_agent,
+        "path": ctx.path,
+        "detail": detail[:300],
+    }
+    AuditEvent.objects.append([{**common, "patient_id": pk, "object_id": str(pk)} for pk in ids])

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from patients.models import TimelineEntry, TreatmentPhase
 from portal.care.models import CareTeam, CareTeamChild
+from tests.conftest import signed_in_client
 from tests.patients.clinical.test_history_scale import build_history
 from tests.patients.factories import add_entry
 
@@ -68,7 +69,9 @@ def test_whats_next_comes_first_with_phase_visits_contacts(family_client, patien
     assert reverse("patients:family_timeline", kwargs={"patient_id": patient.pk}) in html
 
 
-def test_new_since_the_last_visit(family_client, patient, clinician):
+def test_new_since_the_last_visit(family_client, family_user, patient, clinician):
+    """A visit is a sign-in: what is new is what was released since the family's last look in an
+    earlier session, and the list stays put while they move around within this one."""
     url = reverse("patients:family_child", kwargs={"patient_id": patient.pk})
     add_entry(
         clinician,
@@ -83,10 +86,16 @@ def test_new_since_the_last_visit(family_client, patient, clinician):
     assert "New since your last visit" not in first  # a first visit has nothing "new"
     add_entry(clinician, patient, "note", date.today(), title="Fresh note", visibility="released")
     add_entry(clinician, patient, "note", date.today(), title="Unreleased note")
-    html = family_client.get(url).content.decode()
-    new = html[html.index("New since your last visit") :]
-    new = new[: new.index("</ul>")]
-    assert "Fresh note" in new and "Old news" not in new and "Unreleased note" not in html
+
+    next_visit = signed_in_client(family_user)
+    for _ in range(2):  # and again on a reload: the list belongs to the visit, not to the page load
+        html = next_visit.get(url).content.decode()
+        new = html[html.index("New since your last visit") :]
+        new = new[: new.index("</ul>")]
+        assert "Fresh note" in new and "Old news" not in new and "Unreleased note" not in html
+
+    later = signed_in_client(family_user)
+    assert "New since your last visit" not in later.get(url).content.decode()  # seen in the last visit
 
 
 def test_family_home_queries_do_not_grow_with_the_history(family_client, patient, clinician):

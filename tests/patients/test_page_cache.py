@@ -211,3 +211,9 @@ def test_every_worklist_request_audits_the_children_listed(clinician_client, cli
         page(clinician_client, WORKLIST)
     listed = AuditEvent.objects.filter(user=clinician, action="list", object_type="patient")
     assert listed.count() == 3 and set(listed.values_list("patient_id", flat=True)) == {patient.pk}
+    row = listed.first()
+    assert (row.path, row.ip_address, row.object_id, row.purpose) == (WORKLIST, "127.0.0.1", str(patient.pk), "normal")
+    from portal.care import audit_chain
+
+    rows = AuditEvent.objects.order_by("id").values_list("id", "prev_hash", "row_hash", *audit_chain.FIELDS)
+    assert audit_chain.verify(rows).problem == ""

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 # of one query per section; the tests below show it does not grow with the data. The audit trail's
 # hash chain adds a fixed 3 to every page that writes audit rows (savepoint, chain lock, last hash).
 MAX_LIST = 7
-# The worklist adds three small queries for what its kept page depends on (worklist.worklist_state).
+# The worklist adds one statement for what its kept page depends on (worklist.worklist_state).
 MAX_WORKLIST = 10
 MAX_DETAIL = 20  # the record with its plots (two series and the rule thresholds), built
 KEPT_DETAIL = 12  # the record served from its kept HTML (patients.page_cache): the limit

@@ -60,7 +60,6 @@ FAMILY_TEMPLATES = [
     "patients/templates/patients/family_child.html",
     "patients/templates/patients/_family_child_body.html",
     "patients/templates/patients/_family_whats_next.html",
-    "patients/templates/patients/_family_new_since.html",
     "patients/templates/patients/family_timeline.html",
     "patients/templates/patients/_family_timeline_body.html",
     "patients/templates/patients/family_access_log.html",

@@ -11,8 +11,10 @@ application cannot make such changes at all (docs/deploy.md). On PostgreSQL the 
 range-partitioned by month of `at` (migration 0006, portal/care/audit_partitions.py).
 """
 
+from types import SimpleNamespace
+
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -51,6 +53,10 @@ class AuditPurpose(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+# Column types for AuditEventQuerySet.append's arrays (the rest are text).
+_UNNEST_TYPES = {"at": "timestamptz", "user_id": "bigint", "patient_id": "bigint", "ip_address": "inet"}
+
+
 class AuditEventQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """One INSERT as before, with the batch's hash chain computed under the chain lock."""
@@ -59,6 +65,31 @@ class AuditEventQuerySet(models.QuerySet):
         with transaction.atomic(using=using, savepoint=False):
             audit_chain.link(objs, table=self.model._meta.db_table, using=using)
             return super().bulk_create(objs, *args, **kwargs)
+
+    def append(self, rows: list[dict]) -> None:
+        """Rows (dicts of the chained FIELDS) in one INSERT, chained as bulk_create chains them.
+
+        On PostgreSQL the rows travel as one array per column (INSERT ... SELECT FROM unnest):
+        on a list page of 25 children, bulk_create's per-object work (model instances, field
+        preparation) cost more than the statement itself. Elsewhere: bulk_create.
+        """
+        if not rows:
+            return
+        using = self._db or router.db_for_write(self.model)
+        connection = connections[using]
+        if connection.vendor != "postgresql":
+            self.bulk_create([self.model(**row) for row in rows])
+            return
+        events = [SimpleNamespace(**row) for row in rows]
+        columns = [*audit_chain.FIELDS, "prev_hash", "row_hash"]
+        types = [_UNNEST_TYPES.get(name, "text") for name in columns]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"  # noqa: S608
+        with transaction.atomic(using=using, savepoint=False):
+            audit_chain.link(events, table=self.model._meta.db_table, using=using)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [[getattr(e, name) for e in events] for name in columns])
 
     def update(self, **kwargs):
         raise PermissionError("The audit trail is append-only.")

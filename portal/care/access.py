@@ -374,11 +374,11 @@ def record_patient_event(user, action: str, *, patient, purpose: str | None = No
     return audit_trail.record(user, action, patient=patient, purpose=purpose, **fields)
 
 
-def record_patient_events(user, patient, events: list[dict], *, purpose: str | None = None) -> list[AuditEvent]:
+def record_patient_events(user, patient, events: list[dict], *, purpose: str | None = None) -> None:
     """Several events about one child in one request (dicts of record()'s arguments), in one INSERT."""
     if purpose is None and patient is not None and getattr(user, "is_authenticated", False):
         purpose = audit_purpose(user, patient)
-    return audit_trail.record_events(user, events, patient=patient, purpose=purpose)
+    audit_trail.record_events(user, events, patient=patient, purpose=purpose)
 
 
 # --- What a family may see of a child ---------------------------------------------------------

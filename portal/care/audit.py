@@ -79,25 +79,31 @@ def _purpose(user) -> str:
     return AuditPurpose.ADMIN if getattr(user, "is_site_admin", False) else AuditPurpose.NORMAL
 
 
-def _event(
+def _fields(
     user, action, *, patient=None, obj=None, purpose=None, object_type="", object_id="", detail="", user_email=""
-) -> AuditEvent:
+) -> dict:
+    """The chained columns of one row (audit_chain.FIELDS), with the request's context."""
     ctx = _context.get()
     auto_type, auto_id = _describe(obj)
     authenticated = user is not None and getattr(user, "is_authenticated", False)
-    return AuditEvent(
-        user=user if authenticated else None,
-        user_email=(user.email if authenticated else user_email)[:254],
-        patient=patient,
-        action=action,
-        object_type=object_type or auto_type,
-        object_id=str(object_id or auto_id)[:64],
-        purpose=purpose or _purpose(user),
-        ip_address=ctx.ip_address,
-        user_agent=ctx.user_agent,
-        path=ctx.path,
-        detail=detail[:300],
-    )
+    return {
+        "at": timezone.now(),
+        "user_id": user.pk if authenticated else None,
+        "user_email": (user.email if authenticated else user_email)[:254],
+        "patient_id": getattr(patient, "pk", patient),
+        "action": action,
+        "object_type": object_type or auto_type,
+        "object_id": str(object_id or auto_id)[:64],
+        "purpose": purpose or _purpose(user),
+        "ip_address": ctx.ip_address,
+        "user_agent": ctx.user_agent,
+        "path": ctx.path,
+        "detail": detail[:300],
+    }
+
+
+def _event(user, action, **kwargs) -> AuditEvent:
+    return AuditEvent(**_fields(user, action, **kwargs))
 
 
 def record(
@@ -128,12 +134,10 @@ def record(
     return event
 
 
-def record_events(user, events: Iterable[dict], *, patient=None, purpose: str | None = None) -> list[AuditEvent]:
+def record_events(user, events: Iterable[dict], *, patient=None, purpose: str | None = None) -> None:
     """Several rows of one request (each a dict of record()'s keyword arguments), in a single INSERT."""
-    rows = [_event(user, e.pop("action"), patient=patient, purpose=purpose, **e) for e in (dict(e) for e in events)]
-    if rows:
-        AuditEvent.objects.bulk_create(rows)
-    return rows
+    rows = [_fields(user, e.pop("action"), patient=patient, purpose=purpose, **e) for e in (dict(e) for e in events)]
+    AuditEvent.objects.append(rows)
 
 
 def record_many(
@@ -145,19 +149,5 @@ def record_many(
         return
     if purpose is None:
         purpose = AuditPurpose.ADMIN if getattr(user, "is_site_admin", False) else AuditPurpose.NORMAL
-    ctx = _context.get()
-    authenticated = user is not None and getattr(user, "is_authenticated", False)
-    at = timezone.now()
-    common = {
-        "at": at,
-        "user_id": user.pk if authenticated else None,
-        "user_email": (user.email if authenticated else "")[:254],
-        "action": action,
-        "object_type": object_type,
-        "purpose": purpose,
-        "ip_address": ctx.ip_address,
-        "user_agent": ctx.user_agent,
-        "path": ctx.path,
-        "detail": detail[:300],
-    }
+    common = _fields(user, action, purpose=purpose, object_type=object_type, detail=detail)
     AuditEvent.objects.append([{**common, "patient_id": pk, "object_id": str(pk)} for pk in ids])

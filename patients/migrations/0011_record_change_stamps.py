@@ -37,13 +37,18 @@ TABLES = {
 
 
 def create_sequence(apps, schema_editor):
+    """The counter: a sequence on PostgreSQL; on SQLite max(stamp) + 1, which this index keeps O(log n)."""
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}")
+    else:
+        schema_editor.execute("CREATE INDEX IF NOT EXISTS patients_recordstamp_stamp ON patients_recordstamp (stamp)")
 
 
 def drop_sequence(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"DROP SEQUENCE IF EXISTS {SEQUENCE}")
+    else:
+        schema_editor.execute("DROP INDEX IF EXISTS patients_recordstamp_stamp")
 
 
 class Migration(migrations.Migration):

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Max, Min, QuerySet
 from django.utils import timezone
 
@@ -57,12 +57,16 @@ logger = logging.getLogger(__name__)
 # No reminders about a child who died or moved to another centre's care.
 NO_REMINDERS_STATUSES = (PatientStatus.DECEASED, PatientStatus.TRANSFERRED)
 DELIVERABLE = (ReminderStatus.PENDING, ReminderStatus.FAILED)
+#: SQLSTATE of a statement cancelled by statement_timeout.
+QUERY_CANCELED = "57014"
 
 
 @dataclass(frozen=True)
 class SweepResult:
     created: int
     enqueued: int
+    #: Chunks whose statement hit REMINDER_SWEEP_STATEMENT_TIMEOUT_MS (rolled back; the next sweep tries again).
+    timed_out: int = 0
 
 
 def window_items(today: date, lo: int | None = None, hi: int | None = None) -> QuerySet[FollowUpItem]:
@@ -127,17 +131,31 @@ def sweep(today: date | None = None, now: datetime | None = None) -> SweepResult
     """
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    created = enqueued = 0
+    created = enqueued = timed_out = 0
     insert = _insert_chunk_postgresql if connection.vendor == "postgresql" else _insert_chunk_python
     for lo, hi in _patient_ranges(today):
-        with transaction.atomic():
-            n, ready = insert(today, now, lo, hi)
-            publish(ready)
+        try:
+            with transaction.atomic():
+                n, ready = insert(today, now, lo, hi)
+                publish(ready)
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != QUERY_CANCELED:
+                raise
+            # A bad plan (or a locked table) fails this chunk, not the sweep: the chunk rolled back,
+            # nothing of it was enqueued, and the next sweep (idempotent) tries it again.
+            timed_out += 1
+            logger.error(
+                "reminder sweep: the chunk of children [%s, %s) exceeded REMINDER_SWEEP_STATEMENT_TIMEOUT_MS (%s ms)",
+                lo,
+                hi,
+                settings.REMINDER_SWEEP_STATEMENT_TIMEOUT_MS,
+            )
+            continue
         created += n
         enqueued += len(ready)
     enqueued += requeue_due(now)
-    logger.info("reminder sweep: %s rows created, %s enqueued", created, enqueued)
-    return SweepResult(created=created, enqueued=enqueued)
+    logger.info("reminder sweep: %s rows created, %s enqueued, %s chunks timed out", created, enqueued, timed_out)
+    return SweepResult(created=created, enqueued=enqueued, timed_out=timed_out)
 
 
 def requeue_due(now: datetime) -> int:
@@ -321,6 +339,10 @@ def _insert_chunk_postgresql(today: date, now: datetime, lo: int, hi: int) -> tu
         # the next sweep (idempotent, every few minutes) creates them again, and a worker handed the id
         # of a lost row finds no row and sends nothing, so nothing is lost or sent twice.
         cursor.execute("SET LOCAL synchronous_commit = off")
+        # A plan gone wrong fails this chunk (sweep() logs it and goes on) instead of holding the sweep.
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true)", [str(settings.REMINDER_SWEEP_STATEMENT_TIMEOUT_MS)]
+        )
         cursor.execute(sql, params)
         created, ready = cursor.fetchone()
     return created, ready

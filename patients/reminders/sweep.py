@@ -196,12 +196,13 @@ def _chunk_items(today: date, now: datetime, lo: int, hi: int) -> tuple[str, lis
 def _family_recipients(today: date, lo: int, hi: int) -> tuple[str, list]:
     """(child, family member, the link includes confidential entries) for every allowed link of the chunk.
 
-    The access policy's rule, not a copy: the link is in family_links_allowed(today), its user is
-    active, and its view is family_view_for_link()'s (the full one when link_sees_confidential_q()
-    holds, else the narrowest)."""
+    The access policy's rule, not a copy: the link is in family_links_allowed(today) and its view is
+    family_view_for_link()'s (the full one when link_sees_confidential_q() holds, else the narrowest).
+    That the account is active is checked where _INSERT joins each recipient to its account by primary
+    key (a join here was planned as a hash join over every account, per chunk)."""
     links = (
         family_links_allowed(today)
-        .filter(user__is_active=True, patient_id__gte=lo, patient_id__lt=hi)
+        .filter(patient_id__gte=lo, patient_id__lt=hi)  # the account's is_active: in _INSERT's join to it
         .annotate(sees_confidential=ExpressionWrapper(link_sees_confidential_q(today), BooleanField()))
         .order_by()
     )
@@ -258,21 +259,25 @@ rc AS MATERIALIZED (
         END AS quiet_until
     FROM r
     CROSS JOIN k
-    JOIN {user} u ON u.id = r.user_id
+    JOIN {user} u ON u.id = r.user_id AND u.is_active
     LEFT JOIN {pref} rp ON rp.user_id = r.user_id
 ),
 i (id, patient_id, due_on, family_full, family_narrow) AS ({items}),
 c AS (
-    SELECT i.id AS item_id, rc.user_id, i.due_on, rc.on_email, rc.on_portal, rc.on_sms, rc.quiet_until,
-        CASE
+    SELECT i.id AS item_id, rc.user_id, i.due_on, rc.on_email, rc.on_portal, rc.on_sms, rc.quiet_until, kk.kind
+    FROM rc
+    JOIN i ON i.patient_id = rc.patient_id
+    CROSS JOIN k
+    -- OFFSET 0: the kind is worked out once per pair (inlined, it ran twice: in the filter and the row)
+    CROSS JOIN LATERAL (
+        SELECT CASE
             WHEN i.due_on >= k.today THEN (
                 SELECT 'lead-' || min(v) FROM unnest(rc.lead) AS v WHERE v >= i.due_on - k.today
             )
             WHEN (k.today - i.due_on) / 7 BETWEEN 1 AND rc.nudge_cap THEN 'overdue-' || ((k.today - i.due_on) / 7)
         END AS kind
-    FROM rc
-    JOIN i ON i.patient_id = rc.patient_id
-    CROSS JOIN k
+        OFFSET 0
+    ) AS kk
     WHERE NOT rc.is_family OR (i.family_full AND (i.family_narrow OR rc.sees_confidential))
 ),
 created AS (
@@ -287,6 +292,7 @@ created AS (
         VALUES (%s, c.on_email, c.quiet_until), (%s, c.on_portal, k.now), (%s, c.on_sms, c.quiet_until)
     ) AS ch (channel, wanted, not_before)
     WHERE c.kind IS NOT NULL AND ch.wanted
+    ORDER BY c.item_id
     ON CONFLICT (item_id, recipient_id, channel, kind, due_date) DO NOTHING
     RETURNING id, not_before <= %s::timestamptz AS ready
 )

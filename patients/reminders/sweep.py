@@ -2,14 +2,18 @@
 
 On PostgreSQL the sweep is set-based: for each range of child ids holding at most
 REMINDER_SWEEP_CHUNK window items (keyset, _patient_ranges), one
-`WITH … INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` statement joins the items in the
-reminder window to their recipients (the active care team, and family members through the access
-policy's own querysets and Q objects: family_links_allowed() and family_entry_q(), compiled by the
-ORM and embedded in the INSERT), to their preferences, and to the channels, and computes the kind
-and the quiet-hours delay in SQL. Every per-child table of the statement (items, family links,
-care team) is restricted to the chunk's child-id range, so each is read through its patient_id
-index for that range and a chunk costs the same at 10,000 children as at 250,000.
-Python holds one chunk's returned ids at a time, never the items.
+`WITH … INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` statement first lists the chunk's
+recipients, one row per child and recipient (the active care team, and family members through the
+access policy's own querysets and Q objects: family_links_allowed(), link_sees_confidential_q() and
+care_team_seats(), compiled by the ORM and embedded in the INSERT), joins each once to its account and
+preference row and works out its channels, quiet-hours delay, lead days and nudge cap there
+(a MATERIALIZED CTE, so the planner cannot push that work back down to every item); only then does
+it join the children's window items (with family_entry_q() for the full and the narrowest view as two
+flags), so the per-(item, recipient) work is the visibility test and the kind. Every per-child table
+of the statement (items, family links, care team) is restricted to the chunk's child-id range, so
+each is read through its patient_id index for that range and a chunk costs the same at 10,000
+children as at 250,000. The statement returns one row (the count and an array of the ids ready to
+enqueue): Python holds one chunk's ready ids at a time, never the items.
 
 On SQLite (development) the same rows are built in Python, chunk by chunk, with the rules of
 services.prefs_for / reminder_kind / quiet_until; tests compare both paths with the same oracle.
@@ -28,8 +32,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Max, Min, Q, QuerySet
+from django.db import OperationalError, connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Max, Min, QuerySet
 from django.utils import timezone
 
 from patients.late_effects.models import FollowUpItem, FollowUpStatus
@@ -53,12 +57,16 @@ logger = logging.getLogger(__name__)
 # No reminders about a child who died or moved to another centre's care.
 NO_REMINDERS_STATUSES = (PatientStatus.DECEASED, PatientStatus.TRANSFERRED)
 DELIVERABLE = (ReminderStatus.PENDING, ReminderStatus.FAILED)
+#: SQLSTATE of a statement cancelled by statement_timeout.
+QUERY_CANCELED = "57014"
 
 
 @dataclass(frozen=True)
 class SweepResult:
     created: int
     enqueued: int
+    #: Chunks whose statement hit REMINDER_SWEEP_STATEMENT_TIMEOUT_MS (rolled back; the next sweep tries again).
+    timed_out: int = 0
 
 
 def window_items(today: date, lo: int | None = None, hi: int | None = None) -> QuerySet[FollowUpItem]:
@@ -123,17 +131,31 @@ def sweep(today: date | None = None, now: datetime | None = None) -> SweepResult
     """
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    created = enqueued = 0
+    created = enqueued = timed_out = 0
     insert = _insert_chunk_postgresql if connection.vendor == "postgresql" else _insert_chunk_python
     for lo, hi in _patient_ranges(today):
-        with transaction.atomic():
-            n, ready = insert(today, now, lo, hi)
-            publish(ready)
+        try:
+            with transaction.atomic():
+                n, ready = insert(today, now, lo, hi)
+                publish(ready)
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != QUERY_CANCELED:
+                raise
+            # A bad plan (or a locked table) fails this chunk, not the sweep: the chunk rolled back,
+            # nothing of it was enqueued, and the next sweep (idempotent) tries it again.
+            timed_out += 1
+            logger.error(
+                "reminder sweep: the chunk of children [%s, %s) exceeded REMINDER_SWEEP_STATEMENT_TIMEOUT_MS (%s ms)",
+                lo,
+                hi,
+                settings.REMINDER_SWEEP_STATEMENT_TIMEOUT_MS,
+            )
+            continue
         created += n
         enqueued += len(ready)
     enqueued += requeue_due(now)
-    logger.info("reminder sweep: %s rows created, %s enqueued", created, enqueued)
-    return SweepResult(created=created, enqueued=enqueued)
+    logger.info("reminder sweep: %s rows created, %s enqueued, %s chunks timed out", created, enqueued, timed_out)
+    return SweepResult(created=created, enqueued=enqueued, timed_out=timed_out)
 
 
 def requeue_due(now: datetime) -> int:
@@ -158,67 +180,75 @@ def requeue_due(now: datetime) -> int:
 # --- PostgreSQL: one statement per chunk ------------------------------------------------------------
 
 
-def _family_pairs(items: QuerySet[FollowUpItem], today: date, now: datetime, lo: int, hi: int) -> QuerySet:
-    """(item, family member, due date) for every allowed link whose view shows the item.
+def _chunk_items(today: date, now: datetime, lo: int, hi: int) -> tuple[str, list]:
+    """(item, child, due date, a family may see it with the full view, with the narrowest view) per window item.
 
-    The access policy's rule, not a copy: the link must be in family_links_allowed(today) and the
-    item must pass family_entry_q() for the view family_view_for_link() gives that link, i.e. the
-    narrowest view, or the full one when the link includes confidential entries. Everything sits in
-    one filter() so every condition is about the same FamilyLink row.
-    """
-    link = "patient__family_links__"
-    confidential_link = link_sees_confidential_q(today, link=link, patient="patient__")
-    allowed = family_links_allowed(today).filter(user__is_active=True, patient_id__gte=lo, patient_id__lt=hi)
-    return items.filter(
-        Q(**{f"{link}patient_id__gte": lo, f"{link}patient_id__lt": hi, f"{link}in": allowed.values("pk")})
-        & family_entry_q(FamilyView(include_confidential=True), now)
-        & (family_entry_q(NARROWEST_FAMILY_VIEW, now) | confidential_link)
-    ).values_list("id", f"{link}user_id", "due_on")
-
-
-def _care_team_pairs(items: QuerySet[FollowUpItem], lo: int, hi: int) -> tuple[str, list]:
-    """(item, clinician, due date) for every clinician on the child's care team, per-child or through a
-    named team, once each: the access policy's care_team_seats(), joined to the chunk's items."""
-    items_sql, items_params = items.values_list("id", "patient_id", "due_on").query.sql_with_params()
-    seats_sql, seats_params = care_team_seats(patient_id__gte=lo, patient_id__lt=hi).query.sql_with_params()
-    sql = (
-        f"SELECT i.id, s.clinician_id, i.due_on FROM ({items_sql}) AS i "  # noqa: S608 (ORM-compiled SQL)
-        f"JOIN ({seats_sql}) AS s (patient_id, clinician_id) ON s.patient_id = i.patient_id"
+    The two flags are the access policy's family_entry_q() for those views, compiled by the ORM: a
+    family recipient gets the item when its link's view lets it (see _family_recipients)."""
+    boolean = BooleanField()
+    items = window_items(today, lo, hi).annotate(
+        family_full=ExpressionWrapper(family_entry_q(FamilyView(include_confidential=True), now), boolean),
+        family_narrow=ExpressionWrapper(family_entry_q(NARROWEST_FAMILY_VIEW, now), boolean),
     )
-    return sql, [*items_params, *seats_params]
+    return items.values_list("id", "patient_id", "due_on", "family_full", "family_narrow").query.sql_with_params()
 
 
+def _family_recipients(today: date, lo: int, hi: int) -> tuple[str, list]:
+    """(child, family member, the link includes confidential entries) for every allowed link of the chunk.
+
+    The access policy's rule, not a copy: the link is in family_links_allowed(today) and its view is
+    family_view_for_link()'s (the full one when link_sees_confidential_q() holds, else the narrowest).
+    That the account is active is checked where _INSERT joins each recipient to its account by primary
+    key (a join here was planned as a hash join over every account, per chunk)."""
+    links = (
+        family_links_allowed(today)
+        .filter(patient_id__gte=lo, patient_id__lt=hi)  # the account's is_active: in _INSERT's join to it
+        .annotate(sees_confidential=ExpressionWrapper(link_sees_confidential_q(today), BooleanField()))
+        .order_by()
+    )
+    return links.values_list("patient_id", "user_id", "sees_confidential").query.sql_with_params()
+
+
+def _care_team_recipients(lo: int, hi: int) -> tuple[str, list]:
+    """(child, clinician) for every clinician on the care team of the chunk's children, per-child or through
+    a named team, once each: the access policy's care_team_seats()."""
+    return care_team_seats(patient_id__gte=lo, patient_id__lt=hi).query.sql_with_params()
+
+
+# Recipients first (one row per child and recipient, each joined once to its account and preference
+# row, where the channels, quiet hours, lead days and nudge cap are worked out), then their children's
+# window items: the per-(item, recipient) work is only the visibility test and the kind.
 _INSERT = """
 WITH k AS (
     SELECT %s::date AS today, %s::timestamptz AS now, %s::time AS local_t, %s::date AS local_d,
            %s::text AS tz, %s::jsonb AS default_lead, %s::int AS default_cap, %s::interval AS requeue,
            %s::int AS max_lead, %s::int AS max_nudges, %s::text AS family
 ),
-pairs (item_id, user_id, due_on) AS (({family}) UNION ALL ({care})),
-c AS (
-    SELECT p.item_id, p.user_id, p.due_on,
+r (patient_id, user_id, is_family, sees_confidential) AS (
+    SELECT f.patient_id, f.user_id, TRUE, f.sees FROM ({family}) AS f (patient_id, user_id, sees)
+    UNION ALL
+    SELECT s.patient_id, s.clinician_id, FALSE, TRUE FROM ({care}) AS s (patient_id, clinician_id)
+),
+rc AS MATERIALIZED (
+    SELECT r.patient_id, r.user_id, r.is_family, r.sees_confidential,
         CASE WHEN rp.id IS NULL THEN u.role = k.family ELSE rp.email END AS on_email,
         CASE WHEN rp.id IS NULL THEN TRUE ELSE rp.portal END AS on_portal,
         COALESCE(rp.sms AND u.phone <> '', FALSE) AS on_sms,
-        CASE
-            WHEN p.due_on >= k.today THEN (
-                SELECT 'lead-' || min(d.v)
-                FROM (
-                    SELECT trunc(e::numeric)::int AS v
-                    FROM jsonb_array_elements_text(
-                        CASE WHEN rp.id IS NULL OR jsonb_typeof(rp.lead_days) <> 'array'
-                                  OR jsonb_array_length(rp.lead_days) = 0
-                             THEN k.default_lead ELSE rp.lead_days END
-                    ) AS e
-                ) AS d
-                WHERE d.v >= p.due_on - k.today AND (rp.id IS NULL OR d.v BETWEEN 0 AND k.max_lead)
-            )
-            WHEN (k.today - p.due_on) / 7 BETWEEN 1 AND (
-                CASE WHEN rp.id IS NULL THEN k.default_cap
-                     WHEN rp.overdue_nudges THEN LEAST(rp.overdue_nudge_cap, k.max_nudges)
-                     ELSE 0 END
-            ) THEN 'overdue-' || ((k.today - p.due_on) / 7)
-        END AS kind,
+        ARRAY(
+            SELECT d.v
+            FROM (
+                SELECT trunc(e::numeric)::int AS v
+                FROM jsonb_array_elements_text(
+                    CASE WHEN rp.id IS NULL OR jsonb_typeof(rp.lead_days) <> 'array'
+                              OR jsonb_array_length(rp.lead_days) = 0
+                         THEN k.default_lead ELSE rp.lead_days END
+                ) AS e
+            ) AS d
+            WHERE rp.id IS NULL OR d.v BETWEEN 0 AND k.max_lead
+        ) AS lead,
+        CASE WHEN rp.id IS NULL THEN k.default_cap
+             WHEN rp.overdue_nudges THEN LEAST(rp.overdue_nudge_cap, k.max_nudges)
+             ELSE 0 END AS nudge_cap,
         CASE
             WHEN rp.quiet_start IS NULL OR rp.quiet_end IS NULL OR rp.quiet_start = rp.quiet_end THEN k.now
             WHEN (rp.quiet_start < rp.quiet_end AND rp.quiet_start <= k.local_t AND k.local_t < rp.quiet_end)
@@ -227,30 +257,53 @@ c AS (
                  AT TIME ZONE k.tz
             ELSE k.now
         END AS quiet_until
-    FROM pairs p
+    FROM r
     CROSS JOIN k
-    JOIN {user} u ON u.id = p.user_id
-    LEFT JOIN {pref} rp ON rp.user_id = p.user_id
+    JOIN {user} u ON u.id = r.user_id AND u.is_active
+    LEFT JOIN {pref} rp ON rp.user_id = r.user_id
+),
+i (id, patient_id, due_on, family_full, family_narrow) AS ({items}),
+c AS (
+    SELECT i.id AS item_id, rc.user_id, i.due_on, rc.on_email, rc.on_portal, rc.on_sms, rc.quiet_until, kk.kind
+    FROM rc
+    JOIN i ON i.patient_id = rc.patient_id
+    CROSS JOIN k
+    -- OFFSET 0: the kind is worked out once per pair (inlined, it ran twice: in the filter and the row)
+    CROSS JOIN LATERAL (
+        SELECT CASE
+            WHEN i.due_on >= k.today THEN (
+                SELECT 'lead-' || min(v) FROM unnest(rc.lead) AS v WHERE v >= i.due_on - k.today
+            )
+            WHEN (k.today - i.due_on) / 7 BETWEEN 1 AND rc.nudge_cap THEN 'overdue-' || ((k.today - i.due_on) / 7)
+        END AS kind
+        OFFSET 0
+    ) AS kk
+    WHERE NOT rc.is_family OR (i.family_full AND (i.family_narrow OR rc.sees_confidential))
+),
+created AS (
+    INSERT INTO {reminder}
+        (item_id, recipient_id, channel, kind, due_date, status, attempts, not_before, enqueue_at, last_error,
+         created_at)
+    SELECT c.item_id, c.user_id, ch.channel, c.kind, c.due_on, %s, 0, ch.not_before,
+           CASE WHEN ch.not_before <= k.now THEN k.now + k.requeue ELSE ch.not_before END, '', k.now
+    FROM c
+    CROSS JOIN k
+    CROSS JOIN LATERAL (
+        VALUES (%s, c.on_email, c.quiet_until), (%s, c.on_portal, k.now), (%s, c.on_sms, c.quiet_until)
+    ) AS ch (channel, wanted, not_before)
+    WHERE c.kind IS NOT NULL AND ch.wanted
+    ORDER BY c.item_id
+    ON CONFLICT (item_id, recipient_id, channel, kind, due_date) DO NOTHING
+    RETURNING id, not_before <= %s::timestamptz AS ready
 )
-INSERT INTO {reminder}
-    (item_id, recipient_id, channel, kind, due_date, status, attempts, not_before, enqueue_at, last_error, created_at)
-SELECT c.item_id, c.user_id, ch.channel, c.kind, c.due_on, %s, 0, ch.not_before,
-       CASE WHEN ch.not_before <= k.now THEN k.now + k.requeue ELSE ch.not_before END, '', k.now
-FROM c
-CROSS JOIN k
-CROSS JOIN LATERAL (
-    VALUES (%s, c.on_email, c.quiet_until), (%s, c.on_portal, k.now), (%s, c.on_sms, c.quiet_until)
-) AS ch (channel, wanted, not_before)
-WHERE c.kind IS NOT NULL AND ch.wanted
-ON CONFLICT (item_id, recipient_id, channel, kind, due_date) DO NOTHING
-RETURNING id, not_before <= %s::timestamptz
+SELECT count(*), COALESCE(array_agg(id) FILTER (WHERE ready), '{{}}') FROM created
 """
 
 
 def _insert_chunk_postgresql(today: date, now: datetime, lo: int, hi: int) -> tuple[int, list[int]]:
-    items = window_items(today, lo, hi)
-    family_sql, family_params = _family_pairs(items, today, now, lo, hi).query.sql_with_params()
-    care_sql, care_params = _care_team_pairs(items, lo, hi)
+    family_sql, family_params = _family_recipients(today, lo, hi)
+    care_sql, care_params = _care_team_recipients(lo, hi)
+    items_sql, items_params = _chunk_items(today, now, lo, hi)
     local = timezone.localtime(now)
     constants = [
         today,
@@ -268,6 +321,7 @@ def _insert_chunk_postgresql(today: date, now: datetime, lo: int, hi: int) -> tu
     sql = _INSERT.format(
         family=family_sql,
         care=care_sql,
+        items=items_sql,
         user=User._meta.db_table,
         pref=ReminderPreference._meta.db_table,
         reminder=Reminder._meta.db_table,
@@ -276,6 +330,7 @@ def _insert_chunk_postgresql(today: date, now: datetime, lo: int, hi: int) -> tu
         *constants,
         *family_params,
         *care_params,
+        *items_params,
         ReminderStatus.PENDING,
         Channel.EMAIL,
         Channel.PORTAL,
@@ -290,9 +345,13 @@ def _insert_chunk_postgresql(today: date, now: datetime, lo: int, hi: int) -> tu
         # the next sweep (idempotent, every few minutes) creates them again, and a worker handed the id
         # of a lost row finds no row and sends nothing, so nothing is lost or sent twice.
         cursor.execute("SET LOCAL synchronous_commit = off")
+        # A plan gone wrong fails this chunk (sweep() logs it and goes on) instead of holding the sweep.
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true)", [str(settings.REMINDER_SWEEP_STATEMENT_TIMEOUT_MS)]
+        )
         cursor.execute(sql, params)
-        returned = cursor.fetchall()
-    return len(returned), [pk for pk, ready in returned if ready]
+        created, ready = cursor.fetchone()
+    return created, ready
 
 
 # --- SQLite: the same rows built in Python, one chunk at a time ----------------------------------------

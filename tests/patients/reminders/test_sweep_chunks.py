@@ -14,10 +14,12 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone, translation
 
-from patients.reminders import channels, sweep
+from patients.reminders import channels, sweep, tasks
 from patients.reminders.ics import CalendarEvent, build_calendar, item_uid
+from patients.reminders.models import Reminder
 from tests.patients.reminders.population import population
 
 TODAY = date(2026, 3, 10)
@@ -51,3 +53,35 @@ def test_calendar_filled_in_per_message_is_the_one_built_for_that_message(lang, 
                 [CalendarEvent(uid=item_uid(98765), day=due, title=rendered.event_title)], name=rendered.calendar_name
             )
     assert filled == alone
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
+@pytest.mark.django_db
+def test_a_chunk_over_the_statement_timeout_fails_alone_and_the_next_sweep_creates_its_rows(settings, monkeypatch):
+    settings.REMINDER_SWEEP_CHUNK = 20
+    settings.REMINDER_SWEEP_STATEMENT_TIMEOUT_MS = 200
+    monkeypatch.setattr(tasks.deliver_reminders, "delay", lambda ids: None)
+    population(40, TODAY, items_per_child=4)
+    now = timezone.make_aware(datetime.combine(TODAY, time(12, 0)))
+    ranges = list(sweep._patient_ranges(TODAY))
+    assert len(ranges) > 2
+    slow_lo = ranges[1][0]
+    chunk_items = sweep._chunk_items
+
+    def slow_second_chunk(today, now, lo, hi):  # a plan gone wrong, in the second chunk only
+        sql, params = chunk_items(today, now, lo, hi)
+        if lo == slow_lo:
+            sql = f"SELECT * FROM ({sql}) AS slow WHERE (SELECT 1 FROM pg_sleep(5)) = 1"  # noqa: S608
+        return sql, params
+
+    with time_machine.travel(now, tick=False):
+        monkeypatch.setattr(sweep, "_chunk_items", slow_second_chunk)
+        first = sweep.sweep()
+        monkeypatch.undo()
+        monkeypatch.setattr(tasks.deliver_reminders, "delay", lambda ids: None)
+        second = sweep.sweep()
+    assert first.timed_out == 1 and first.created > 0
+    slow_rows = Reminder.objects.filter(item__patient_id__gte=slow_lo, item__patient_id__lt=ranges[1][1])
+    assert second.timed_out == 0 and second.created == slow_rows.count() > 0
+    expected = {(r.item_id, r.recipient_id, r.channel, r.kind) for r in sweep.python_rows(TODAY, now, 0, 2**62)}
+    assert set(Reminder.objects.values_list("item_id", "recipient_id", "channel", "kind")) == expected

@@ -59,8 +59,12 @@ def _clear() -> None:
 
 
 def _sweep_once(sql: bool = True) -> int:
-    """The sweep's work (every chunk, then the requeue pass) without publishing to Redis."""
-    insert = sweep._insert_chunk_postgresql if sql else sweep._insert_chunk_python
+    """One whole sweep (every chunk, REMINDER_SWEEP_WORKERS at a time, then the requeue pass), the
+    tasks it sends going nowhere; sql=False: the Python path's chunks, one after another."""
+    if sql:
+        with time_machine.travel(NOW, tick=True):
+            return sweep.sweep(TODAY, timezone.now()).created
+    insert = sweep._insert_chunk_python
     with time_machine.travel(NOW, tick=True):
         created = 0
         for lo, hi in sweep._patient_ranges(TODAY):

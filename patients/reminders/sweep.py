@@ -28,11 +28,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Max, Min, QuerySet
 from django.utils import timezone
 
@@ -113,49 +114,73 @@ def publish(ids: list[int]) -> None:
     """Send batches of ids to the workers once the surrounding transaction commits."""
     if not ids:
         return
-    size = settings.REMINDER_BATCH_SIZE
-    batches = [ids[i : i + size] for i in range(0, len(ids), size)]
-
-    def send():
-        for batch in batches:
-            tasks.deliver_reminders.delay(batch)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: _send(ids))
 
 
 def sweep(today: date | None = None, now: datetime | None = None) -> SweepResult:
     """Create the reminders due today, enqueue those created and ready, then those due again.
 
     Safe to run any number of times, concurrently: inserts ignore rows that already exist and a
-    row is enqueued by the sweep that claims it.
+    row is enqueued by the sweep that claims it. On PostgreSQL, outside a transaction, the chunks
+    run REMINDER_SWEEP_WORKERS at a time, each on its own connection (chunks are disjoint ranges of
+    children, each its own transaction), so the sweep uses as many database cores as it is given.
     """
     now = now or timezone.now()
     today = today or timezone.localdate(now)
+    workers = settings.REMINDER_SWEEP_WORKERS
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        workers = 1  # a caller's transaction (a test's, a command's) is not visible to other connections
     created = enqueued = timed_out = 0
-    insert = _insert_chunk_postgresql if connection.vendor == "postgresql" else _insert_chunk_python
-    for lo, hi in _patient_ranges(today):
-        try:
-            with transaction.atomic():
-                n, ready = insert(today, now, lo, hi)
-                publish(ready)
-        except OperationalError as exc:
-            if getattr(exc.__cause__, "sqlstate", None) != QUERY_CANCELED:
-                raise
-            # A bad plan (or a locked table) fails this chunk, not the sweep: the chunk rolled back,
-            # nothing of it was enqueued, and the next sweep (idempotent) tries it again.
-            timed_out += 1
-            logger.error(
-                "reminder sweep: the chunk of children [%s, %s) exceeded REMINDER_SWEEP_STATEMENT_TIMEOUT_MS (%s ms)",
-                lo,
-                hi,
-                settings.REMINDER_SWEEP_STATEMENT_TIMEOUT_MS,
-            )
-            continue
-        created += n
-        enqueued += len(ready)
+    if workers > 1:
+        ranges = list(_patient_ranges(today))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reminder-sweep") as pool:
+            for n, ready, late in pool.map(lambda r: _chunk_on_own_connection(today, now, *r), ranges):
+                _send(ready)  # its chunk has committed
+                created, enqueued, timed_out = created + n, enqueued + len(ready), timed_out + late
+    else:
+        for lo, hi in _patient_ranges(today):
+            n, ready, late = _chunk(today, now, lo, hi, publish)
+            created, enqueued, timed_out = created + n, enqueued + len(ready), timed_out + late
     enqueued += requeue_due(now)
     logger.info("reminder sweep: %s rows created, %s enqueued, %s chunks timed out", created, enqueued, timed_out)
     return SweepResult(created=created, enqueued=enqueued, timed_out=timed_out)
+
+
+def _chunk(today: date, now: datetime, lo: int, hi: int, on_commit) -> tuple[int, list[int], int]:
+    """One chunk in its own transaction: (rows created, ids ready to send, 1 if it timed out)."""
+    insert = _insert_chunk_postgresql if connection.vendor == "postgresql" else _insert_chunk_python
+    try:
+        with transaction.atomic():
+            n, ready = insert(today, now, lo, hi)
+            on_commit(ready)
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != QUERY_CANCELED:
+            raise
+        # A bad plan (or a locked table) fails this chunk, not the sweep: the chunk rolled back,
+        # nothing of it was enqueued, and the next sweep (idempotent) tries it again.
+        logger.error(
+            "reminder sweep: the chunk of children [%s, %s) exceeded REMINDER_SWEEP_STATEMENT_TIMEOUT_MS (%s ms)",
+            lo,
+            hi,
+            settings.REMINDER_SWEEP_STATEMENT_TIMEOUT_MS,
+        )
+        return 0, [], 1
+    return n, ready, 0
+
+
+def _chunk_on_own_connection(today: date, now: datetime, lo: int, hi: int) -> tuple[int, list[int], int]:
+    """_chunk() in a worker thread: its own connection, closed when done; the caller sends the ids."""
+    try:
+        return _chunk(today, now, lo, hi, lambda ready: None)
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def _send(ids: list[int]) -> None:
+    """Send batches of ids to the workers now (their rows are committed)."""
+    size = settings.REMINDER_BATCH_SIZE
+    for i in range(0, len(ids), size):
+        tasks.deliver_reminders.delay(ids[i : i + size])
 
 
 def requeue_due(now: datetime) -> int:

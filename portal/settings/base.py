@@ -360,6 +360,8 @@ REMINDER_SWEEP_CHUNK = env.int("REMINDER_SWEEP_CHUNK", default=50000)
 # statement_timeout of each chunk's statement (SET LOCAL): a chunk takes ~1 s at the default size, so a
 # chunk still running after this is a bad plan or a lock wait; it fails alone and the sweep goes on.
 REMINDER_SWEEP_STATEMENT_TIMEOUT_MS = env.int("REMINDER_SWEEP_STATEMENT_TIMEOUT_MS", default=60000)
+# Chunks of one sweep run this many at a time on PostgreSQL, each on its own database connection.
+REMINDER_SWEEP_WORKERS = env.int("REMINDER_SWEEP_WORKERS", default=2)
 # A row still pending this long after it was enqueued is enqueued again by the next sweep (lost task).
 REMINDER_REQUEUE_AFTER_SECONDS = env.int("REMINDER_REQUEUE_AFTER_SECONDS", default=1800)
 REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)

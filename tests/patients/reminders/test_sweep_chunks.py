@@ -85,3 +85,35 @@ def test_a_chunk_over_the_statement_timeout_fails_alone_and_the_next_sweep_creat
     assert second.timed_out == 0 and second.created == slow_rows.count() > 0
     expected = {(r.item_id, r.recipient_id, r.channel, r.kind) for r in sweep.python_rows(TODAY, now, 0, 2**62)}
     assert set(Reminder.objects.values_list("item_id", "recipient_id", "channel", "kind")) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_run_side_by_side_on_their_own_connections_create_the_same_rows_and_send_each_once(
+    settings, monkeypatch
+):
+    """REMINDER_SWEEP_WORKERS chunks at a time (outside a transaction): the rows of the one-at-a-time
+    sweep, each created once, each sent once, and only after its chunk committed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel sweep is PostgreSQL only")
+    settings.REMINDER_SWEEP_CHUNK = 20
+    settings.REMINDER_SWEEP_WORKERS = 3
+    sent: list[int] = []
+    committed: list[bool] = []
+
+    def deliver(ids):
+        sent.extend(ids)
+        committed.append(Reminder.objects.filter(pk__in=ids).count() == len(ids))  # visible to others
+
+    monkeypatch.setattr(tasks.deliver_reminders, "delay", deliver)
+    population(40, TODAY, items_per_child=4)
+    now = timezone.make_aware(datetime.combine(TODAY, time(12, 0)))
+    assert len(list(sweep._patient_ranges(TODAY))) > 3
+    with time_machine.travel(now, tick=False):
+        first = sweep.sweep()
+        again = sweep.sweep()
+    expected = {(r.item_id, r.recipient_id, r.channel, r.kind) for r in sweep.python_rows(TODAY, now, 0, 2**62)}
+    assert set(Reminder.objects.values_list("item_id", "recipient_id", "channel", "kind")) == expected
+    assert first.created == len(expected) and again.created == 0
+    assert Counter(sent) == Counter(set(sent)) and all(committed)
+    assert sent and set(sent) <= set(Reminder.objects.values_list("pk", flat=True))
+    assert first.enqueued == len(sent) and again.enqueued == 0

@@ -52,6 +52,8 @@ FIELDS = (
     "detail",
 )
 VERSION = "v1"
+# One row: the newest row_hash (models.AuditChainHead), so linking never scans the partitions.
+HEAD_TABLE = "care_auditchainhead"
 ADVISORY_LOCK_KEY = 0x61756469745F63  # "audit_c": one lock for the whole chain
 
 
@@ -78,23 +80,39 @@ def digest(prev_hash: str, values: Sequence) -> str:
 
 
 def link(events: Iterable, *, table: str, using: str) -> None:
-    """Set prev_hash and row_hash on unsaved events. Call inside the transaction that inserts them."""
+    """Set prev_hash and row_hash on unsaved events. Call inside the transaction that inserts them.
+
+    The predecessor's hash is read from the head row (HEAD_TABLE) and the head is moved to the last
+    new hash in the same transaction; without a head row (a new or restored database) the table's
+    newest row is read instead, once.
+    """
     connection = connections[using]
-    table = connection.ops.quote_name(table)
-    last = f"SELECT row_hash FROM {table} ORDER BY id DESC LIMIT 1"  # noqa: S608 (a quoted model table)
+    head = connection.ops.quote_name(HEAD_TABLE)
+    read_head = f"SELECT row_hash FROM {head} WHERE id = 1"  # noqa: S608 (a quoted constant table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One round trip: without parameters both statements go in one simple query, and the
-            # second takes its snapshot after the lock is granted, so it sees the latest committed row.
-            cursor.execute(f"SELECT pg_advisory_xact_lock({int(ADVISORY_LOCK_KEY)}); {last}")
+            # second takes its snapshot after the lock is granted, so it sees the latest committed head.
+            cursor.execute(f"SELECT pg_advisory_xact_lock({int(ADVISORY_LOCK_KEY)}); {read_head}")
             cursor.nextset()
         else:
-            cursor.execute(last)
+            cursor.execute(read_head)
         row = cursor.fetchone()
-    prev = row[0] if row and row[0] else GENESIS
-    for event in events:
-        event.prev_hash = prev
-        event.row_hash = prev = digest(prev, [getattr(event, name) for name in FIELDS])
+        if row is None:
+            newest = f"SELECT row_hash FROM {connection.ops.quote_name(table)} ORDER BY id DESC LIMIT 1"  # noqa: S608
+            cursor.execute(newest)
+            row = cursor.fetchone()
+        prev = row[0] if row and row[0] else GENESIS
+        events = list(events)
+        for event in events:
+            event.prev_hash = prev
+            event.row_hash = prev = digest(prev, [getattr(event, name) for name in FIELDS])
+        if events:
+            cursor.execute(
+                f"INSERT INTO {head} (id, row_hash) VALUES (1, %s) "  # noqa: S608
+                "ON CONFLICT (id) DO UPDATE SET row_hash = EXCLUDED.row_hash",
+                [prev],
+            )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-from .audit import AuditAction, AuditArchive, AuditEvent, AuditPurpose
+from .audit import AuditAction, AuditArchive, AuditChainHead, AuditEvent, AuditPurpose
 from .care import BreakGlassGrant, CareTeamMembership, FamilyLink
 from .notifications import Notification
 from .teams import CareTeam, CareTeamChild, CareTeamMember
@@ -6,6 +6,7 @@ from .teams import CareTeam, CareTeamChild, CareTeamMember
 __all__ = [
     "AuditAction",
     "AuditArchive",
+    "AuditChainHead",
     "AuditEvent",
     "AuditPurpose",
     "BreakGlassGrant",

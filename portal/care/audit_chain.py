@@ -54,6 +54,10 @@ FIELDS = (
 VERSION = "v1"
 # One row: the newest row_hash (models.AuditChainHead), so linking never scans the partitions.
 HEAD_TABLE = "care_auditchainhead"
+HEAD_UPSERT = (
+    f"INSERT INTO {HEAD_TABLE} (id, row_hash) VALUES (1, %s) "  # noqa: S608 (a constant table)
+    "ON CONFLICT (id) DO UPDATE SET row_hash = EXCLUDED.row_hash"
+)
 ADVISORY_LOCK_KEY = 0x61756469745F63  # "audit_c": one lock for the whole chain
 
 
@@ -79,12 +83,13 @@ def digest(prev_hash: str, values: Sequence) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def link(events: Iterable, *, table: str, using: str) -> None:
+def link(events: Iterable, *, table: str, using: str, move_head: bool = True) -> str:
     """Set prev_hash and row_hash on unsaved events. Call inside the transaction that inserts them.
 
     The predecessor's hash is read from the head row (HEAD_TABLE) and the head is moved to the last
-    new hash in the same transaction; without a head row (a new or restored database) the table's
-    newest row is read instead, once.
+    new hash in the same transaction (by the caller, in its INSERT, when `move_head` is False: see
+    HEAD_UPSERT); without a head row (a new or restored database) the table's newest row is read
+    instead, once. Returns the last new hash.
     """
     connection = connections[using]
     head = connection.ops.quote_name(HEAD_TABLE)
@@ -107,12 +112,9 @@ def link(events: Iterable, *, table: str, using: str) -> None:
         for event in events:
             event.prev_hash = prev
             event.row_hash = prev = digest(prev, [getattr(event, name) for name in FIELDS])
-        if events:
-            cursor.execute(
-                f"INSERT INTO {head} (id, row_hash) VALUES (1, %s) "  # noqa: S608
-                "ON CONFLICT (id) DO UPDATE SET row_hash = EXCLUDED.row_hash",
-                [prev],
-            )
+        if events and move_head:
+            cursor.execute(HEAD_UPSERT, [prev])
+    return prev
 
 
 @dataclass(frozen=True)

@@ -85,11 +85,15 @@ class AuditEventQuerySet(models.QuerySet):
         types = [_UNNEST_TYPES.get(name, "text") for name in columns]
         table = connection.ops.quote_name(self.model._meta.db_table)
         arrays = ", ".join(f"%s::{t}[]" for t in types)
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"  # noqa: S608
+        # The chain head moves in the same statement (a data-modifying CTE): one round trip less.
+        sql = (
+            f"WITH head AS ({audit_chain.HEAD_UPSERT}) "  # noqa: S608
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+        )
         with transaction.atomic(using=using, savepoint=False):
-            audit_chain.link(events, table=self.model._meta.db_table, using=using)
+            last = audit_chain.link(events, table=self.model._meta.db_table, using=using, move_head=False)
             with connection.cursor() as cursor:
-                cursor.execute(sql, [[getattr(e, name) for e in events] for name in columns])
+                cursor.execute(sql, [last, *([getattr(e, name) for e in events] for name in columns)])
 
     def update(self, **kwargs):
         raise PermissionError("The audit trail is append-only.")

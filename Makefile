@@ -46,7 +46,7 @@ system-packages:
 	@scripts/system-packages
 
 ## Whole suite on a throwaway PostgreSQL + Redis, with browser tests in headless Chromium: the tests
-## marked `serial` alone after a pytest-xdist pass of all the others (scripts/test-suite; PYTEST_WORKERS=auto).
+## marked `serial` (PostgreSQL/Redis restarts) alone after a pytest-xdist pass of all the others (scripts/test-suite; PYTEST_WORKERS=auto).
 test: system-packages install-dev
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTEST_WORKERS="$(PYTEST_WORKERS)" scripts/test-services scripts/test-suite $(PY) $(PYTEST_ARGS)
 

@@ -38,7 +38,7 @@ from tests.patients.reminders.pipeline import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.celery, pytest.mark.serial, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 if not settings.CELERY_BROKER_URL.startswith("redis://"):
     pytest.skip("needs the real Redis broker (run under scripts/test-services)", allow_module_level=True)

@@ -7,6 +7,7 @@ STAMP_RUN := $(VENV)/.installed-run-$(shell cat requirements.txt | md5sum | cut 
 STAMP_DEV := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 DEMO_PASSWORD ?= demo-portal-2026
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
 BENCH_COMMAND ?= make bench
 
 .PHONY: run test install install-dev migrate demo lint format bench messages clean check system-packages
@@ -44,9 +45,10 @@ run: demo
 system-packages:
 	@scripts/system-packages
 
-## Whole suite on a throwaway PostgreSQL + Redis, with browser tests in headless Chromium.
+## Whole suite on a throwaway PostgreSQL + Redis, with browser tests in headless Chromium: the tests
+## marked `serial` (PostgreSQL/Redis restarts) alone after a pytest-xdist pass of all the others (scripts/test-suite; PYTEST_WORKERS=auto).
 test: system-packages install-dev
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/test-services $(PY) -m pytest $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTEST_WORKERS="$(PYTEST_WORKERS)" scripts/test-services scripts/test-suite $(PY) $(PYTEST_ARGS)
 
 check: install-dev
 	$(PY) -m ruff check .

@@ -20,6 +20,30 @@ from tests.factories import (
 )
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--suite-pass",
+        choices=("all", "parallel", "serial"),
+        default="all",
+        help="parallel: every test but those marked `serial` (for pytest-xdist); serial: only those; "
+        "all (default): both. `make test` runs the two passes (scripts/test-suite).",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """--suite-pass: keep the tests of one pass, report the others as deselected."""
+    which = config.getoption("--suite-pass")
+    if which == "all":
+        return
+    keep, drop = [], []
+    for item in items:
+        serial = item.get_closest_marker("serial") is not None
+        (keep if serial == (which == "serial") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def signed_in_client(user, *, verified: bool = True) -> Client:
     client = Client()
     client.force_login(user)

@@ -14,3 +14,13 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 WHITENOISE_USE_FINDERS = True  # serve app static files in the live server without collectstatic
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405
+
+# pytest-xdist runs several test processes at once, each with a test database of its own
+# (test_portal_gw0, ...); each gets a Redis database of its own for the broker as well, so the real
+# Celery workers a test starts (tests/patients/reminders/pipeline.py) consume only that process's
+# tasks. The environment variable is what Celery reads first, and what those workers inherit.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST_WORKER.startswith("gw") and CELERY_BROKER_URL.startswith("redis://"):  # noqa: F405
+    _db = 2 + int(_XDIST_WORKER[2:])  # 0: REDIS_URL, 1: a run without xdist (scripts/test-services)
+    CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{_db}"  # noqa: F405
+    os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL

@@ -33,7 +33,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
-from django.db import models
+from django.db import models, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, UUIDConverter
@@ -418,25 +418,37 @@ def build_path(route: Route, kwargs: dict) -> str:
 # --- People and data -------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def _walk_data(django_db_setup, django_db_blocker):
+    """The people and the child, made once for the module's ~1,700 tests (per test they cost most of
+    its time) in a transaction rolled back after the module. Each test still runs in a savepoint of
+    its own (the `db` fixture), so nothing one request changes reaches the next test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        child = PatientFactory(**TARGET, date_of_birth=timezone.localdate() - timedelta(days=9 * 365))
+        member = CareTeamMembershipFactory(patient=child)
+        FamilyLinkFactory(patient=child)
+        BreakGlassGrantFactory(patient=child, expires_at=timezone.now() - timedelta(hours=1))
+        Notification.objects.create(user=member.clinician, patient=child, kind="walk", title="A note")
+        audit.record(member.clinician, "view", patient=child)
+        other = PatientFactory(date_of_birth=timezone.localdate() - timedelta(days=6 * 365))
+        family = FamilyLinkFactory(patient=other).user
+        clinician = CareTeamMembershipFactory(patient=other, clinician=ClinicianFactory()).clinician
+        yield child, {"other_family": family, "unrelated_clinician": clinician}
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def target_child(db):
+def target_child(_walk_data, db):
     """The child nobody below may see, with objects of its own for the walker to name."""
-    child = PatientFactory(**TARGET, date_of_birth=timezone.localdate() - timedelta(days=9 * 365))
-    member = CareTeamMembershipFactory(patient=child)
-    FamilyLinkFactory(patient=child)
-    BreakGlassGrantFactory(patient=child, expires_at=timezone.now() - timedelta(hours=1))
-    Notification.objects.create(user=member.clinician, patient=child, kind="walk", title="A note")
-    audit.record(member.clinician, "view", patient=child)
+    child, _ = _walk_data
+    child.refresh_from_db()
     return child
 
 
 @pytest.fixture
-def walkers(db, target_child):
+def walkers(_walk_data, db):
     """A family member of another child and a clinician on another child's team."""
-    other = PatientFactory(date_of_birth=timezone.localdate() - timedelta(days=6 * 365))
-    family = FamilyLinkFactory(patient=other).user
-    clinician = CareTeamMembershipFactory(patient=other, clinician=ClinicianFactory()).clinician
-    return {"other_family": family, "unrelated_clinician": clinician}
+    return _walk_data[1]
 
 
 def client_for(user) -> Client:

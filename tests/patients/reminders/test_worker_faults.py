@@ -137,6 +137,7 @@ def test_worker_killed_mid_batch_resends_only_what_the_server_had_accepted(worke
 
 
 @needs_ctl
+@pytest.mark.serial  # restarts a service every test process shares
 def test_redis_restarted_mid_run_loses_no_reminder_and_sends_none_twice(worker, smtp, settings):
     """Redis (no persistence) restarted while the worker is mid-chunk: the queued tasks are gone.
     The chunk in flight commits (the database is fine); the beat's sweep re-enqueues the rest once
@@ -160,6 +161,7 @@ def test_redis_restarted_mid_run_loses_no_reminder_and_sends_none_twice(worker, 
 
 
 @needs_ctl
+@pytest.mark.serial  # restarts a service every test process shares
 def test_postgres_restarted_mid_run_resends_only_what_the_server_had_accepted(worker, smtp, settings):
     """PostgreSQL restarted while a 5-message chunk is mid-send (1 accepted, the 2nd unanswered).
     The chunk's transaction is gone, but the worker only learns it at COMMIT, after handing the whole

@@ -3,6 +3,7 @@ behind the trigger's back (by the owner) is found by the hash chain (`manage.py 
 
 import contextlib
 import io
+import os
 import threading
 
 import psycopg
@@ -17,7 +18,10 @@ from portal.care.db_roles import role_warnings
 from portal.care.models import AuditEvent
 from portal.views import health
 
-OWNER, APP = "test_audit_owner", "test_audit_app"
+# PostgreSQL roles belong to the whole cluster, not to one database: each pytest-xdist worker (its own
+# test database) gets roles of its own, so two workers never create or alter the same role at once.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+OWNER, APP = f"test_audit_owner{_WORKER}", f"test_audit_app{_WORKER}"
 TRIGGER = "care_auditevent_append_only"
 UNCHAINED_INSERT = (
     "INSERT INTO care_auditevent (at, user_email, action, object_type, object_id, purpose, user_agent, path,"
@@ -82,13 +86,13 @@ def roles(transactional_db):
         "SET session_replication_role = replica",
         "DROP TABLE care_auditevent",
         "CREATE TABLE care_auditevent_copy (id int)",
-        f"SET ROLE {OWNER}",
+        "SET ROLE {owner}",  # the test id stays the same in every xdist worker
     ],
 )
 def test_app_role_cannot_wipe_or_unprotect_the_trail(roles, clinician, patient, sql):
     event = audit.record(clinician, "view", patient=patient)
     with connect_as(APP) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
-        conn.execute(sql)
+        conn.execute(sql.format(owner=OWNER))
     assert AuditEvent.objects.get(pk=event.pk).detail == event.detail
     assert verify().startswith("audit trail intact: 1 chained rows")
 

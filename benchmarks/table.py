@@ -101,7 +101,7 @@ def render(command: str) -> str:
         "children in SQL up to the size asked (ids and keys shifted), so 1,000,000 items take seconds to build.",
         "",
         "The page rows time a page as it is served again: its HTML kept under the child's change stamp",
-        "(docs/architecture.md, \"Kept pages\"), with the access decision, the audit INSERT and the site",
+        '(docs/architecture.md, "Kept pages"), with the access decision, the audit INSERT and the site',
         "header done on every request. The record and timeline rows also give the first view after a",
         "change (the page built from the database, once per viewer and change). The load rows run",
         "locust on the same 2 cores as gunicorn and PostgreSQL, so they share the machine with the",

@@ -10,11 +10,14 @@ from django.core.management import call_command
 
 from benchmarks import table
 from patients.models import Patient
+from tests.clinical_reference import ensure_clinical_reference_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_seed_demo_10000_patients():
+    ensure_clinical_reference_data()  # an earlier transactional bench flushed the vocabularies
+
     def run():
         call_command("seed_demo", "--patients", "10000", "--password", "bench-password-1", "--allow-without-debug")
 

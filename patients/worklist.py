@@ -164,7 +164,7 @@ def worklist_state(user, today: date | None = None) -> WorklistState:
         f"WITH mine AS ({seats}) SELECT "  # noqa: S608
         "(SELECT count(*) FROM mine), "
         f"(SELECT max(s.stamp) FROM mine JOIN {stamps} s ON s.patient_id = mine.patient_id), "
-        f"(SELECT max(id) FROM {audit} WHERE user_id = %s AND action = %s AND at >= %s), "
+        f"(SELECT id FROM {audit} WHERE user_id = %s AND action = %s AND at >= %s ORDER BY at DESC, id DESC LIMIT 1), "
         f"(SELECT count(*) FROM {notes} WHERE user_id = %s AND read_at IS NULL), "
         f"(SELECT max(id) FROM {notes} WHERE user_id = %s)"
     )

@@ -132,6 +132,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["user", "-at"]),
             models.Index(fields=["action", "-at"]),
             models.Index(fields=["user_email", "-at"], name="care_audite_user_em_idx"),  # search by email
+            # A user's newest row of one kind (the kept worklist's "my last look"), however many
+            # rows of other kinds (a list page writes one per child) the user wrote since.
+            models.Index(fields=["user", "action", "-at"], name="care_audit_user_action_idx"),
         ]
         default_permissions = ("add", "view")
         verbose_name = _("audit event")

@@ -163,7 +163,8 @@ def worklist_state(user, today: date | None = None) -> WorklistState:
     sql = (
         f"WITH mine AS ({seats}) SELECT "  # noqa: S608
         "(SELECT count(*) FROM mine), "
-        f"(SELECT max(s.stamp) FROM mine JOIN {stamps} s ON s.patient_id = mine.patient_id), "
+        # A probe of the stamp's primary key per child of mine, never a scan of every child's stamp.
+        f"(SELECT max((SELECT s.stamp FROM {stamps} s WHERE s.patient_id = mine.patient_id)) FROM mine), "
         f"(SELECT id FROM {audit} WHERE user_id = %s AND action = %s AND at >= %s ORDER BY at DESC, id DESC LIMIT 1), "
         f"(SELECT count(*) FROM {notes} WHERE user_id = %s AND read_at IS NULL), "
         f"(SELECT max(id) FROM {notes} WHERE user_id = %s)"

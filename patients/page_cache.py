@@ -51,17 +51,29 @@ def _key(part: str, patient_id: int, stamps: tuple, user_id: int, vary: tuple) -
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _kept(key: str, make, seconds_of=lambda value: None):
+    """The value kept under `key`, or make() kept for PAGE_CACHE_SECONDS (or less: seconds_of(value))."""
+    cache = caches[CACHE_ALIAS]
+    value = cache.get(key)
+    if value is None:
+        value = make()
+        limit = seconds_of(value)
+        seconds = settings.PAGE_CACHE_SECONDS if limit is None else max(0, min(limit, settings.PAGE_CACHE_SECONDS))
+        if seconds:
+            cache.set(key, value, seconds)
+    return value
+
+
+def _with_token(request, html: str) -> str:
+    """Kept HTML with the request's own CSRF token in place of the placeholder."""
+    return html.replace(CSRF_PLACEHOLDER, get_token(request)) if CSRF_PLACEHOLDER in html else html
+
+
 def kept_worklist(request, vary: tuple, build: Callable[[str], tuple[str, list[int]]]) -> tuple[str, list[int]]:
     """The clinician's worklist page (HTML, ids of the children listed), kept under `vary`
     (patients.worklist.worklist_state() and the page's query). The caller audits the ids every time."""
-    key = _key("worklist", 0, (), request.user.pk, vary)
-    cache = caches[CACHE_ALIAS]
-    kept = cache.get(key)
-    if kept is None:
-        kept = build(CSRF_PLACEHOLDER)
-        cache.set(key, kept, settings.PAGE_CACHE_SECONDS)
-    html, ids = kept
-    return html.replace(CSRF_PLACEHOLDER, get_token(request)) if CSRF_PLACEHOLDER in html else html, ids
+    html, ids = _kept(_key("worklist", 0, (), request.user.pk, vary), lambda: build(CSRF_PLACEHOLDER))
+    return _with_token(request, html), ids
 
 
 def kept_html(request, part: str, patient_id: int, build: Callable[[str], Built], vary: tuple = ()) -> str:
@@ -70,13 +82,11 @@ def kept_html(request, part: str, patient_id: int, build: Callable[[str], Built]
     `build` returns the HTML, or (HTML, seconds it may be kept at most; None for no limit of its own).
     Kept, it costs no query beyond the stamps the access decision already read.
     """
-    key = _key(part, patient_id, request_stamps(patient_id), request.user.pk, vary)
-    cache = caches[CACHE_ALIAS]
-    html = cache.get(key)
-    if html is None:
+
+    def make() -> tuple[str, int | None]:
         built = build(CSRF_PLACEHOLDER)
-        html, limit = built if isinstance(built, tuple) else (built, None)
-        seconds = settings.PAGE_CACHE_SECONDS if limit is None else max(0, min(limit, settings.PAGE_CACHE_SECONDS))
-        if seconds:
-            cache.set(key, html, seconds)
-    return html.replace(CSRF_PLACEHOLDER, get_token(request)) if CSRF_PLACEHOLDER in html else html
+        return built if isinstance(built, tuple) else (built, None)
+
+    key = _key(part, patient_id, request_stamps(patient_id), request.user.pk, vary)
+    html, _limit = _kept(key, make, seconds_of=lambda kept: kept[1])
+    return _with_token(request, html)

@@ -41,6 +41,7 @@ from patients.reminders.ics import CalendarEvent, build_calendar, item_uid
 from patients.reminders.models import Channel, Reminder, ReminderPreference
 from patients.reminders.rules import preference_of
 from patients.reminders.sms import get_sms_backend
+from portal.bulk_rows import insert_rows
 from portal.care.models import Notification
 
 DATE_MARK = "@@reminder-date@@"
@@ -296,18 +297,18 @@ def send_portal(reminders: list[Reminder], renderer: Renderer) -> dict[int, Exce
     for reminder in reminders:
         r, day, _url = renderer.parts(reminder)
         notes.append(
-            Notification(
-                user=reminder.recipient,
-                patient_id=reminder.item.patient_id,
-                kind="follow_up_reminder",
-                title=r.headline,
-                body=_fill(r.line, day, ""),
-                link=_link(reminder),
-            )
+            {
+                "user_id": reminder.recipient_id,
+                "patient_id": reminder.item.patient_id,
+                "kind": "follow_up_reminder",
+                "title": r.headline,
+                "body": _fill(r.line, day, ""),
+                "link": _link(reminder),
+            }
         )
     try:
         with transaction.atomic():
-            Notification.objects.bulk_create(notes)
+            insert_rows(Notification, notes)
     except Exception as exc:
         return dict.fromkeys((r.pk for r in reminders), exc)
     return dict.fromkeys((r.pk for r in reminders), Delivered())

@@ -34,6 +34,7 @@ from patients.reminders.models import DeliveryLog, Reminder, ReminderStatus
 from patients.reminders.rules import backoff_seconds
 from patients.reminders.sweep import DELIVERABLE, NO_REMINDERS_STATUSES
 from portal.accounts.models import Role
+from portal.bulk_rows import insert_rows
 from portal.care.access import care_team_seats, family_links_allowed, family_may_see, family_view_for_link
 
 logger = logging.getLogger(__name__)
@@ -127,17 +128,20 @@ def _deliver_chunk(ids: list[int]) -> dict[int, str]:
             Reminder.objects.filter(pk__in=[r.pk for r, _ in sent]).update(
                 status=ReminderStatus.SENT, attempts=F("attempts") + 1, sent_at=sent_at, last_error=""
             )
-            DeliveryLog.objects.bulk_create(
-                DeliveryLog(
-                    reminder=r,
-                    recipient_id=r.recipient_id,
-                    channel=r.channel,
-                    kind=r.kind,
-                    message_id=d.message_id,
-                    smtp_reply=d.reply,
-                    **log,
-                )
-                for r, d in sent
+            insert_rows(
+                DeliveryLog,
+                [
+                    {
+                        "reminder_id": r.pk,
+                        "recipient_id": r.recipient_id,
+                        "channel": r.channel,
+                        "kind": r.kind,
+                        "message_id": d.message_id,
+                        "smtp_reply": d.reply,
+                        **log,
+                    }
+                    for r, d in sent
+                ],
             )
         if failed:
             Reminder.objects.bulk_update(failed, ["status", "attempts", "last_error", "not_before", "enqueue_at"])

@@ -92,28 +92,47 @@ def link(events: Iterable, *, table: str, using: str, move_head: bool = True) ->
     instead, once. Returns the last new hash.
     """
     connection = connections[using]
-    head = connection.ops.quote_name(HEAD_TABLE)
-    read_head = f"SELECT row_hash FROM {head} WHERE id = 1"  # noqa: S608 (a quoted constant table)
+    events = list(events)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One round trip: without parameters both statements go in one simple query, and the
             # second takes its snapshot after the lock is granted, so it sees the latest committed head.
-            cursor.execute(f"SELECT pg_advisory_xact_lock({int(ADVISORY_LOCK_KEY)}); {read_head}")
+            cursor.execute(lock_and_read_head(connection))
             cursor.nextset()
         else:
-            cursor.execute(read_head)
-        row = cursor.fetchone()
-        if row is None:
-            newest = f"SELECT row_hash FROM {connection.ops.quote_name(table)} ORDER BY id DESC LIMIT 1"  # noqa: S608
-            cursor.execute(newest)
-            row = cursor.fetchone()
-        prev = row[0] if row and row[0] else GENESIS
-        events = list(events)
-        for event in events:
-            event.prev_hash = prev
-            event.row_hash = prev = digest(prev, [getattr(event, name) for name in FIELDS])
+            cursor.execute(_read_head(connection))
+        prev = head_hash(cursor, connection, table)
+        prev = chain(events, prev)
         if events and move_head:
             cursor.execute(HEAD_UPSERT, [prev])
+    return prev
+
+
+def _read_head(connection) -> str:
+    return f"SELECT row_hash FROM {connection.ops.quote_name(HEAD_TABLE)} WHERE id = 1"  # noqa: S608 (a constant)
+
+
+def lock_and_read_head(connection) -> str:
+    """PostgreSQL: take the chain's lock, then read the head (two statements, one simple query)."""
+    return f"SELECT pg_advisory_xact_lock({int(ADVISORY_LOCK_KEY)}); {_read_head(connection)}"
+
+
+def head_hash(cursor, connection, table: str) -> str:
+    """The newest hash, from the head query's result on `cursor`; without a head row (a new or
+    restored database) the table's newest row is read instead."""
+    row = cursor.fetchone()
+    if row is None:
+        newest = f"SELECT row_hash FROM {connection.ops.quote_name(table)} ORDER BY id DESC LIMIT 1"  # noqa: S608
+        cursor.execute(newest)
+        row = cursor.fetchone()
+    return row[0] if row and row[0] else GENESIS
+
+
+def chain(events: list, prev: str) -> str:
+    """Set prev_hash and row_hash on each event in order, after `prev`; returns the last hash."""
+    for event in events:
+        event.prev_hash = prev
+        event.row_hash = prev = digest(prev, [getattr(event, name) for name in FIELDS])
     return prev
 
 

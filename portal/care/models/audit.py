@@ -11,6 +11,7 @@ application cannot make such changes at all (docs/deploy.md). On PostgreSQL the 
 range-partitioned by month of `at` (migration 0006, portal/care/audit_partitions.py).
 """
 
+import contextlib
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from psycopg import pq
 
 from portal.care import audit_chain
 
@@ -55,6 +57,13 @@ class AuditPurpose(models.TextChoices):
 
 # Column types for AuditEventQuerySet.append's arrays (the rest are text).
 _UNNEST_TYPES = {"at": "timestamptz", "user_id": "bigint", "patient_id": "bigint", "ip_address": "inet"}
+_OPEN = (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
+
+
+def _multi_statement(connection) -> bool:
+    """Does this connection's cursor send several statements with parameters in one query? Yes with
+    psycopg's client-side binding, Django's default; not with OPTIONS server_side_binding."""
+    return connection.settings_dict["OPTIONS"].get("server_side_binding") is not True
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -90,10 +99,40 @@ class AuditEventQuerySet(models.QuerySet):
             f"WITH head AS ({audit_chain.HEAD_UPSERT}) "  # noqa: S608
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
         )
+
+        def params(last: str) -> list:
+            return [last, *([getattr(e, name) for e in events] for name in columns)]
+
+        if connection.get_autocommit() and not connection.in_atomic_block and _multi_statement(connection):
+            self._append_in_own_transaction(connection, events, sql, params)
+            return
         with transaction.atomic(using=using, savepoint=False):
             last = audit_chain.link(events, table=self.model._meta.db_table, using=using, move_head=False)
             with connection.cursor() as cursor:
-                cursor.execute(sql, [last, *([getattr(e, name) for e in events] for name in columns)])
+                cursor.execute(sql, params(last))
+
+    def _append_in_own_transaction(self, connection, events, sql: str, params) -> None:
+        """The rows' own transaction in two round trips, so the chain's lock is held briefly.
+
+        Outside any transaction (a page's audit rows, written after its reads), atomic() would cost
+        four: BEGIN, the lock and head, the INSERT, COMMIT, with the lock held across the last three
+        and the Python between them; under load the other web workers queued on it. Here
+        "BEGIN; lock; read head" is one simple query and "INSERT ...; COMMIT" another (the client-side
+        binding cursor sends several statements with parameters), with only the hashing between them.
+        A failure in either (e.g. a foreign key refused at COMMIT) rolls the transaction back.
+        """
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute("BEGIN; " + audit_chain.lock_and_read_head(connection))
+                cursor.nextset()  # the lock's result
+                cursor.nextset()  # the head's
+                last = audit_chain.chain(events, audit_chain.head_hash(cursor, connection, self.model._meta.db_table))
+                cursor.execute(f"{sql}; COMMIT", params(last))
+            except BaseException:
+                if connection.connection.info.transaction_status in _OPEN:
+                    with contextlib.suppress(Exception):  # the first error is the one to report
+                        cursor.execute("ROLLBACK")
+                raise
 
     def update(self, **kwargs):
         raise PermissionError("The audit trail is append-only.")

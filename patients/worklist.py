@@ -162,12 +162,14 @@ def worklist_state(user, today: date | None = None) -> WorklistState:
     # Table names from the models; every value is a parameter.
     sql = (
         f"WITH mine AS ({seats}) SELECT "  # noqa: S608
-        "(SELECT count(*) FROM mine), "
-        # A probe of the stamp's primary key per child of mine, never a scan of every child's stamp.
-        f"(SELECT max((SELECT s.stamp FROM {stamps} s WHERE s.patient_id = mine.patient_id)) FROM mine), "
+        # One pass over my children for both; a probe of the stamp's primary key per child of mine,
+        # never a scan of every child's stamp.
+        "count(*), "
+        f"max((SELECT s.stamp FROM {stamps} s WHERE s.patient_id = mine.patient_id)), "
         f"(SELECT id FROM {audit} WHERE user_id = %s AND action = %s AND at >= %s ORDER BY at DESC, id DESC LIMIT 1), "
         f"(SELECT count(*) FROM {notes} WHERE user_id = %s AND read_at IS NULL), "
-        f"(SELECT max(id) FROM {notes} WHERE user_id = %s)"
+        f"(SELECT max(id) FROM {notes} WHERE user_id = %s) "
+        "FROM mine"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, user.pk, AuditAction.VIEW, midnight, user.pk, user.pk])

@@ -146,9 +146,11 @@ def _my_seats(user) -> QuerySet:
 def worklist_state(user, today: date | None = None) -> WorklistState:
     """What a kept worklist page (patients.page_cache) depends on beyond its query, in one statement.
 
-    - my children: how many, and the highest change stamp among them. Stamps come from one rising
-      counter and move on any change to a child, its care team or teams (patients.models.stamps), so a
-      child added, removed or changed moves the count or the highest stamp;
+    - my children: how many, and the highest and the sum of their change stamps. Stamps are drawn from
+      one rising counter and move on any change to a child, its care team or teams
+      (patients.models.stamps), so a child added, removed or changed moves the count or the sum. The
+      highest alone would miss a change whose stamp was drawn before another child's but committed
+      after it (the highest is then still the other child's);
     - my record views since midnight (the "new results since my last look" column): the newest
       VIEW row, read from today's partition of the audit trail only (a new view is always today's);
     - my notifications: the unread count and the newest id (the "unread" column).
@@ -162,14 +164,15 @@ def worklist_state(user, today: date | None = None) -> WorklistState:
     # Table names from the models; every value is a parameter.
     sql = (
         f"WITH mine AS ({seats}) SELECT "  # noqa: S608
-        # One pass over my children for both; a probe of the stamp's primary key per child of mine,
-        # never a scan of every child's stamp.
-        "count(*), "
-        f"max((SELECT s.stamp FROM {stamps} s WHERE s.patient_id = mine.patient_id)), "
+        "count(*), max(m.stamp), sum(m.stamp), "
         f"(SELECT id FROM {audit} WHERE user_id = %s AND action = %s AND at >= %s ORDER BY at DESC, id DESC LIMIT 1), "
         f"(SELECT count(*) FROM {notes} WHERE user_id = %s AND read_at IS NULL), "
         f"(SELECT max(id) FROM {notes} WHERE user_id = %s) "
-        "FROM mine"
+        # One pass over my children: a probe of the stamp's primary key per child of mine, never a
+        # scan of every child's stamp. OFFSET 0 keeps PostgreSQL from pulling the subquery up, which
+        # would copy the probe into each aggregate.
+        f"FROM (SELECT (SELECT s.stamp FROM {stamps} s WHERE s.patient_id = mine.patient_id) AS stamp "
+        f"FROM mine{' OFFSET 0' if connection.vendor == 'postgresql' else ''}) m"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, user.pk, AuditAction.VIEW, midnight, user.pk, user.pk])
@@ -179,6 +182,7 @@ def worklist_state(user, today: date | None = None) -> WorklistState:
 class WorklistState(NamedTuple):
     children: int
     highest_stamp: int | None
+    stamp_sum: int | None
     last_view: int | None
     unread: int
     last_notification: int | None

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -204,6 +205,23 @@ def test_a_child_leaves_the_kept_worklist_with_its_care_team(clinician_client, c
     CareTeamMembership.objects.filter(clinician=clinician, patient=other).delete()
     html = page(clinician_client, WORKLIST)
     assert worklist_row(html, patient.family_name) and not worklist_row(html, other.family_name)
+
+
+def test_the_kept_worklist_sees_a_change_whose_stamp_is_below_my_highest(clinician_client, clinician, patient):
+    """Two writers: T1 draws stamp n for child A and commits after T2 drew n + 1 for child B and
+    committed. A page built between the commits saw B's n + 1 as my highest stamp; after T1's
+    commit the highest is still n + 1, so the key must hold more than the highest to see A's change."""
+    from patients.models import Patient, RecordStamp
+
+    other = CareTeamMembershipFactory(clinician=clinician).patient
+    page(clinician_client, WORKLIST)
+    stamps = RecordStamp.objects.filter(patient_id__in=[patient.pk, other.pk])
+    lower = min(stamps.values_list("stamp", flat=True))
+    RecordStamp.objects.filter(patient_id=other.pk).update(stamp=F("stamp") + 1000)  # T2 drew the higher one
+    page(clinician_client, WORKLIST)  # kept under B's stamp, the highest of mine
+    Patient.objects.filter(pk=patient.pk).update(given_name="Renamed")  # T1's change to A, by trigger...
+    RecordStamp.objects.filter(patient_id=patient.pk).update(stamp=lower + 500)  # ...with its stamp drawn earlier
+    assert "Renamed" in worklist_row(page(clinician_client, WORKLIST), patient.family_name)
 
 
 def test_every_worklist_request_audits_the_children_listed(clinician_client, clinician, patient):

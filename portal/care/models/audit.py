@@ -143,12 +143,24 @@ class AuditEventQuerySet(models.QuerySet):
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # No index of their own on user and patient: (user, at) and (patient, at) below lead with them
+    # and serve every lookup by either; a list page writes 25 rows, and each index is a write per row.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        db_index=False,
     )
     user_email = models.CharField(max_length=254, blank=True, help_text=_("As typed, for failed sign-ins."))
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        db_index=False,
     )
     action = models.CharField(max_length=20, choices=AuditAction.choices)
     object_type = models.CharField(max_length=80, blank=True)

@@ -40,6 +40,22 @@ def names() -> list[str]:
     return [p.name for p in audit_partitions.partitions()]
 
 
+def test_indexes_lead_with_user_and_patient_and_the_foreign_keys_hold():
+    """Who viewed this child, what this user opened: (patient, at) and (user, at), and no single-column
+    copy of either (a write per row for nothing); the foreign keys still refuse a missing child."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, AuditEvent._meta.db_table)
+    indexed = [c["columns"] for c in constraints.values() if c["index"]]
+    assert ["patient_id", "at"] in indexed and ["user_id", "at"] in indexed
+    assert ["patient_id"] not in indexed and ["user_id"] not in indexed
+    foreign = {c["columns"][0]: c["foreign_key"] for c in constraints.values() if c["foreign_key"]}
+    assert foreign == {"patient_id": ("patients_patient", "id"), "user_id": ("accounts_user", "id")}
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent(action="view", purpose="system", patient_id=987_654_321).save(force_insert=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 # --- Creating ahead ----------------------------------------------------------------------------------
 
 

@@ -30,11 +30,17 @@ def insert_rows(model, rows: list[dict], using: str | None = None) -> None:
         model._default_manager.using(using).bulk_create([model(**row) for row in rows])
         return
     columns = [[_value(field, row, connection) for row in rows] for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(unnest_insert_sql(model, fields, connection), columns)
+
+
+def unnest_insert_sql(model, fields, connection) -> str:
+    """PostgreSQL: INSERT INTO the model's table (these fields' columns) SELECT FROM unnest of one
+    array parameter per field, each cast to its column's type."""
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})", columns)  # noqa: S608
+    return f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (names from the model)
 
 
 def _value(field, row: dict, connection):

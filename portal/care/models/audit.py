@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from psycopg import pq
 
+from portal.bulk_rows import unnest_insert_sql
 from portal.care import audit_chain
 
 
@@ -55,8 +56,6 @@ class AuditPurpose(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
-# Column types for AuditEventQuerySet.append's arrays (the rest are text).
-_UNNEST_TYPES = {"at": "timestamptz", "user_id": "bigint", "patient_id": "bigint", "ip_address": "inet"}
 _OPEN = (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
 
 
@@ -91,14 +90,9 @@ class AuditEventQuerySet(models.QuerySet):
             return
         events = [SimpleNamespace(**row) for row in rows]
         columns = [*audit_chain.FIELDS, "prev_hash", "row_hash"]
-        types = [_UNNEST_TYPES.get(name, "text") for name in columns]
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        fields = [self.model._meta.get_field(name) for name in columns]
         # The chain head moves in the same statement (a data-modifying CTE): one round trip less.
-        sql = (
-            f"WITH head AS ({audit_chain.HEAD_UPSERT}) "  # noqa: S608
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
-        )
+        sql = f"WITH head AS ({audit_chain.HEAD_UPSERT}) {unnest_insert_sql(self.model, fields, connection)}"
 
         def params(last: str) -> list:
             return [last, *([getattr(e, name) for e in events] for name in columns)]

@@ -41,6 +41,7 @@ from portal.care.models import (
     CareTeamMember,
     CareTeamMembership,
     Notification,
+    RecordViewCount,
 )
 
 PAGE_SIZE = 25
@@ -129,21 +130,23 @@ _SOMEONE = SimpleNamespace(pk=-424242)  # no user has a negative id
 
 @functools.cache
 def _seats_sql(vendor: str) -> tuple[str, tuple]:
-    """_my_seats() compiled once per process (for a stand-in user, whose id the caller swaps for the
-    real one): the kept worklist asks for it on every request, and compiling the UNION costs more
-    than running it."""
-    return _my_seats(_SOMEONE).query.sql_with_params()
+    """My seats compiled once per process (for a stand-in user, whose id the caller swaps for the
+    real one): the kept worklist asks for them on every request, and compiling the UNION costs more
+    than running it. UNION ALL: a child seated twice (by a team and by name) counts twice, which a
+    key that only has to move on a change allows, and no hashing of every seat to drop the doubles."""
+    return _my_seats(_SOMEONE, every=True).query.sql_with_params()
 
 
-def _my_seats(user) -> QuerySet:
-    """Ids of the children of my active memberships and of my teams (a superset the policy narrows)."""
+def _my_seats(user, *, every: bool = False) -> QuerySet:
+    """Ids of the children of my active memberships and of my teams (a superset the policy narrows);
+    `every` keeps a child seated twice twice."""
     # By id: the request's user is a lazy object, and a query holding it copies it on every clone.
     own = CareTeamMembership.objects.filter(clinician_id=user.pk, active=True).values("patient_id")
     teams = CareTeamMember.objects.filter(clinician_id=user.pk).values("team")
-    return own.union(CareTeamChild.objects.filter(team__in=teams).values("patient_id"))
+    return own.union(CareTeamChild.objects.filter(team__in=teams).values("patient_id"), all=every)
 
 
-def worklist_state(user, today: date | None = None) -> WorklistState:
+def worklist_state(user) -> WorklistState:
     """What a kept worklist page (patients.page_cache) depends on beyond its query, in one statement.
 
     - my children: how many, and the highest and the sum of their change stamps. Stamps are drawn from
@@ -151,16 +154,15 @@ def worklist_state(user, today: date | None = None) -> WorklistState:
       (patients.models.stamps), so a child added, removed or changed moves the count or the sum. The
       highest alone would miss a change whose stamp was drawn before another child's but committed
       after it (the highest is then still the other child's);
-    - my record views since midnight (the "new results since my last look" column): the newest
-      VIEW row, read from today's partition of the audit trail only (a new view is always today's);
+    - my record views (the "new results since my last look" column): their count, kept by a trigger
+      on the audit trail (portal.care.models.RecordViewCount), one primary-key read. It commits
+      with the view's audit row, so a page built after that commit sees the new count;
     - my notifications: the unread count and the newest id (the "unread" column).
     The day itself (overdue, day of phase) is part of every page-cache key.
     """
-    today = today or timezone.localdate()
-    midnight = timezone.make_aware(datetime.combine(today, datetime.min.time()))
     seats, params = _seats_sql(connection.vendor)
     params = [user.pk if p == _SOMEONE.pk else p for p in params]
-    stamps, audit, notes = (m._meta.db_table for m in (RecordStamp, AuditEvent, Notification))
+    stamps, views, notes = (m._meta.db_table for m in (RecordStamp, RecordViewCount, Notification))
     # MATERIALIZED: my seats first, by their clinician indexes. Inlined (PostgreSQL inlines a CTE used
     # once), the plan chosen at 12,414 children grew with the hospital: p95 1.38x from 1,265 children
     # after the audit bench's partitions, against 0.88x kept apart (benchmarks/test_worklist.py).
@@ -169,7 +171,7 @@ def worklist_state(user, today: date | None = None) -> WorklistState:
     sql = (
         f"WITH mine AS {fence_cte}({seats}) SELECT "  # noqa: S608
         "count(*), max(m.stamp), sum(m.stamp), "
-        f"(SELECT id FROM {audit} WHERE user_id = %s AND action = %s AND at >= %s ORDER BY at DESC, id DESC LIMIT 1), "
+        f"(SELECT views FROM {views} WHERE user_id = %s), "
         f"(SELECT count(*) FROM {notes} WHERE user_id = %s AND read_at IS NULL), "
         f"(SELECT max(id) FROM {notes} WHERE user_id = %s) "
         # One pass over my children: a probe of the stamp's primary key per child of mine, never a
@@ -179,7 +181,7 @@ def worklist_state(user, today: date | None = None) -> WorklistState:
         f"FROM mine{' OFFSET 0' if connection.vendor == 'postgresql' else ''}) m"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, user.pk, AuditAction.VIEW, midnight, user.pk, user.pk])
+        cursor.execute(sql, [*params, user.pk, user.pk, user.pk])
         return WorklistState(*cursor.fetchone())
 
 
@@ -187,7 +189,7 @@ class WorklistState(NamedTuple):
     children: int
     highest_stamp: int | None
     stamp_sum: int | None
-    last_view: int | None
+    record_views: int | None
     unread: int
     last_notification: int | None
 

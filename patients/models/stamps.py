@@ -30,6 +30,7 @@ UNTRACKED = {
     "care_auditevent": "the audit trail: every page view writes here; the cached pages do not show it",
     "care_auditarchive": "detached audit months, read by verify_audit only",
     "care_auditchainhead": "the audit trail's newest hash, moved by every audited request",
+    "care_recordviewcount": "each user's count of record views, moved by the audit trail; a key, not shown",
     "care_notification": "the unread count is read on every request, outside the cached part",
     "reminders_reminder": "the outbox; the cached pages show follow-up items, not their reminders",
     "reminders_deliverylog": "delivery history of the outbox",

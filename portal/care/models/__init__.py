@@ -1,4 +1,4 @@
-from .audit import AuditAction, AuditArchive, AuditChainHead, AuditEvent, AuditPurpose
+from .audit import AuditAction, AuditArchive, AuditChainHead, AuditEvent, AuditPurpose, RecordViewCount
 from .care import BreakGlassGrant, CareTeamMembership, FamilyLink
 from .notifications import Notification
 from .teams import CareTeam, CareTeamChild, CareTeamMember
@@ -16,4 +16,5 @@ __all__ = [
     "CareTeamMembership",
     "FamilyLink",
     "Notification",
+    "RecordViewCount",
 ]

@@ -242,3 +242,24 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return self.row_hash
+
+
+class RecordViewCount(models.Model):
+    """How many audit rows of action VIEW each user has written, counted by a trigger on the audit
+    trail (migration 0013), so every way of writing a row counts.
+
+    The kept worklist's "new results since my last look" changes when I open a record; its key reads
+    this count (one primary-key read) instead of asking the trail for my views of the day, a question
+    whose plan depended on statistics of a table that grows by millions of rows a day (it once walked
+    every row written since midnight). Not a foreign key: the count never waits on the user's row.
+    """
+
+    user_id = models.BigIntegerField(primary_key=True)
+    views = models.BigIntegerField()
+
+    class Meta:
+        db_table = "care_recordviewcount"
+        verbose_name = _("record view count")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.views}"

@@ -279,6 +279,10 @@ def test_trigram_indexes_serve_name_and_mrn_search_on_postgresql():
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'patients_patient'")
         names = {row[0] for row in cursor.fetchall()}
     assert {f"patients_patient_{c}_trgm" for c in ("given_name", "family_name", "preferred_name", "mrn")} <= names
+    with connection.cursor() as cursor:  # no pending list for a search to read in full (patients/0013)
+        cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'patients_patient_%%_trgm'")
+        options = dict(cursor.fetchall())
+    assert options and all(value == ["fastupdate=off"] for value in options.values()), options
     with transaction.atomic(), connection.cursor() as cursor:
         # A tiny test table: ask whether the indexes can serve the search (bitmap scans), not what is cheapest.
         cursor.execute("SET LOCAL enable_seqscan = off")

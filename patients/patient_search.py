@@ -60,11 +60,17 @@ def filter_by_words(queryset: QuerySet, text: str) -> tuple[QuerySet, bool]:
         queryset = queryset.filter(_word_q(word, fuzzy))
     if not fuzzy:
         return queryset, False
+    return queryset.annotate(similarity=similarity(text)), True
+
+
+def similarity(text: str):
+    """PostgreSQL: how closely a child's names match the words of `text` (the ranked search's order)."""
+    words = (text or "").replace("\x00", "").split()
     scores = [Greatest(*(TrigramWordSimilarity(word, name) for name in NAME_FIELDS)) for word in words]
     total = scores[0]
     for score in scores[1:]:
         total = total + score
-    return queryset.annotate(similarity=total), True
+    return total
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """The clinician worklist: columns, sort, filters, search, bad input, query count and the audit INSERT."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -290,3 +291,37 @@ def test_trigram_indexes_serve_name_and_mrn_search_on_postgresql():
         plan = Patient.objects.order_by().filter(_word_q("Jonh", fuzzy=True)).explain()
     for column in ("given_name", "family_name", "preferred_name", "mrn"):
         assert f"patients_patient_{column}_trgm" in plan
+
+
+def _loops(plan: dict):
+    """(node type, loops) of every node of an EXPLAIN (ANALYZE, FORMAT JSON) plan that a subquery runs."""
+    for child in plan.get("Plans", []):
+        if child.get("Subplan Name", "").startswith("SubPlan"):
+            yield child.get("Subplan Name"), child["Actual Loops"]
+        yield from _loops(child)
+
+
+@pytest.mark.parametrize("params", [{"q": "Okafor"}, {}])
+def test_the_columns_are_computed_for_the_page_s_children_only(clinician, params):
+    """40 children match; the page's 26 (one more tells whether a next page exists) get their columns.
+    In one step PostgreSQL computed the columns it thought cheap for every matching child first."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    for _ in range(40):
+        CareTeamMembershipFactory(patient=PatientFactory(family_name="Okafor"), clinician=clinician)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # statistics that know the phases, risks, follow-ups... tables are empty
+    with CaptureQueriesContext(connection) as ctx:
+        page = worklist_page(clinician, WorklistQuery(text=params.get("q", "")))
+    assert len(page.rows) == 25 and page.has_next
+    (sql,) = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "patients_patient"')]
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        (raw,) = cursor.fetchone()
+    plan = (raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"]
+    loops = dict(_loops(plan))
+    assert loops, "the columns are subqueries"
+    assert max(loops.values()) <= 26, loops

@@ -52,7 +52,7 @@ def _word_q(word: str, fuzzy: bool) -> Q:
 
 def filter_by_words(queryset: QuerySet, text: str) -> tuple[QuerySet, bool]:
     """Filter by every word of `text`; on PostgreSQL also annotate `similarity`. Returns (qs, ranked)."""
-    words = (text or "").replace("\x00", "").split()
+    words = _words(text)
     if not words:
         return queryset, False
     fuzzy = connection.vendor == "postgresql"
@@ -65,12 +65,15 @@ def filter_by_words(queryset: QuerySet, text: str) -> tuple[QuerySet, bool]:
 
 def similarity(text: str):
     """PostgreSQL: how closely a child's names match the words of `text` (the ranked search's order)."""
-    words = (text or "").replace("\x00", "").split()
-    scores = [Greatest(*(TrigramWordSimilarity(word, name) for name in NAME_FIELDS)) for word in words]
+    scores = [Greatest(*(TrigramWordSimilarity(word, name) for name in NAME_FIELDS)) for word in _words(text)]
     total = scores[0]
     for score in scores[1:]:
         total = total + score
     return total
+
+
+def _words(text: str) -> list[str]:
+    return (text or "").replace("\x00", "").split()
 
 
 @contextmanager

@@ -197,7 +197,7 @@ class WorklistState(NamedTuple):
     last_notification: int | None
 
 
-def worklist_columns(user, today: date) -> dict:
+def _column_expressions(user, today: date) -> dict:
     """Every worklist column as an expression (a correlated subquery) on a child, in an order where
     a column comes after those it reads (new_results reads last_look)."""
     child = OuterRef("pk")
@@ -230,11 +230,6 @@ def worklist_columns(user, today: date) -> dict:
 
 # Columns that read another column (annotated together).
 _READS = {"new_results": ("last_look",)}
-
-
-def annotated_worklist(user, today: date | None = None) -> QuerySet[Patient]:
-    """The clinician's care-team children with every worklist column as an annotation (one SELECT)."""
-    return _my_children(user).annotate(**worklist_columns(user, today or timezone.localdate()))
 
 
 def _ordering(sort: str, ranked: bool) -> tuple[str, list]:
@@ -295,7 +290,7 @@ def worklist_page(user, query: WorklistQuery, *, page_size: int = PAGE_SIZE, tod
     1,242 children matching a common surname.
     """
     today = today or timezone.localdate()
-    columns = worklist_columns(user, today)
+    columns = _column_expressions(user, today)
     asked = _columns_asked(query)
     queryset = _my_children(user).annotate(**{name: e for name, e in columns.items() if name in asked})
     if query.status:

@@ -24,14 +24,3 @@ def _server_version(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("SHOW server_version" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
         table.SERVER = f"{'PostgreSQL' if connection.vendor == 'postgresql' else 'SQLite'} {cursor.fetchone()[0]}"
-
-
-@pytest.fixture
-def bare_client_time():
-    """Seconds per request of the bare signed-in view for a client: min/median of three repeats."""
-
-    def measure(client, calls: int = 20) -> list[float]:
-        assert client.get("/bench/bare/").status_code == 200
-        return table.per_call(lambda: client.get("/bench/bare/"), calls)
-
-    return measure

@@ -8,6 +8,7 @@ are written to docs/performance.md.
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import statistics
@@ -60,6 +61,23 @@ def per_call(fn: Callable[[], object], calls: int, times: int = REPEATS) -> list
     return [t / calls for t in repeat(batch, times)]
 
 
+def per_call_in_turn(fns: dict[str, Callable[[], object]], calls: int, times: int = REPEATS) -> dict[str, list[float]]:
+    """per_call for several functions, their batches taken in turn within each repeat.
+
+    A ratio of two batches timed a minute apart measured the machine as much as the page: on this
+    shared 2-core machine the bare view alone took 2.0 ms in one spell and 2.9 ms in the next, and
+    the same record page came out at 2.89x and 4.23x bare. In turn, a slow spell falls on both; and
+    each batch starts after a garbage collection, so the garbage of building the data is not
+    collected inside whichever batch happens to come first.
+    """
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(times):
+        for name, fn in fns.items():
+            gc.collect()
+            out[name] += per_call(fn, calls, 1)
+    return out
+
+
 def min_median(values: list[float]) -> tuple[float, float]:
     return min(values), statistics.median(values)
 
@@ -90,7 +108,9 @@ def render(command: str) -> str:
         "",
         "Written by `make bench` (benchmarks/): each row is measured three times (min / median shown),",
         "pages as a ratio to a bare signed-in view measured in the same run (benchmarks/urls.py), so the",
-        "ratios compare across machines while the absolute figures depend on this one.",
+        "ratios compare across machines while the absolute figures depend on this one. The record and",
+        "timeline pages are timed in turn with the bare view, 20 requests a batch, so a slower spell of",
+        "the machine falls on both sides of the ratio.",
         "",
         "The sweep's items/s is the issue's unit: every follow-up item of the population (open or done, in",
         "or out of the reminder window) divided by the wall time of one full sweep (every chunk's INSERT",

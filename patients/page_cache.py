@@ -22,12 +22,16 @@ import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from portal.care.access import request_stamps
+from portal.care.unread import unread_notifications
 
 CSRF_PLACEHOLDER = "csrf-token-placeholder-7f3a9c"
 Built = str | tuple[str, int | None]
@@ -70,10 +74,41 @@ def _with_token(request, html: str) -> str:
 
 
 def kept_worklist(request, vary: tuple, build: Callable[[str], tuple[str, list[int]]]) -> tuple[str, list[int]]:
-    """The clinician's worklist page (HTML, ids of the children listed), kept under `vary`
-    (patients.worklist.worklist_state() and the page's query). The caller audits the ids every time."""
+    """The clinician's worklist page (the whole page's HTML, ids of the children listed), kept under
+    `vary` (patients.worklist.worklist_state(), the page's query and path). The caller audits the ids
+    every time."""
     html, ids = _kept(_key("worklist", 0, (), request.user.pk, vary), lambda: build(CSRF_PLACEHOLDER))
     return _with_token(request, html), ids
+
+
+def kept_page(
+    request,
+    template: str,
+    part: str,
+    patient_id: int,
+    build_body: Callable[[str], Built],
+    *,
+    context: dict | None = None,
+    vary: tuple = (),
+) -> str:
+    """A whole page, site header included: `template` (extending base.html) around the part that
+    build_body(csrf_placeholder) renders, kept as kept_html keeps a part. The header's forms carry
+    the placeholder too, so serving the page costs no template at all.
+
+    The header shows my unread count and sends its language form back to this path: both are part
+    of the key. A page with a message to show is built and not kept: the message shows once.
+    """
+
+    def build(csrf_token: str) -> tuple[str, int | None]:
+        built = build_body(csrf_token)
+        body, seconds = built if isinstance(built, tuple) else (built, None)
+        page = {**(context or {}), "body": mark_safe(body), "csrf_token": csrf_token}
+        return render_to_string(template, page, request), seconds
+
+    if len(get_messages(request)):
+        return build(get_token(request))[0]
+    header = (unread_notifications(request), request.get_full_path())
+    return kept_html(request, part, patient_id, build, vary=(*vary, *header))
 
 
 def kept_html(request, part: str, patient_id: int, build: Callable[[str], Built], vary: tuple = ()) -> str:

@@ -18,7 +18,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -201,7 +200,7 @@ def phase_delete(request, patient_id: int, phase_id: int):
 
 @login_required
 def timeline(request, patient_id: int):
-    """The full timeline, keyset-paged; audited on every request, its HTML kept per page (patients.page_cache)."""
+    """The full timeline, keyset-paged; audited on every request, the whole page kept (patients.page_cache)."""
     patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, audit=False)
     record_patient_events(request.user, patient, selectors.timeline_page_events(patient))
     kind = request.GET.get("kind", "")
@@ -225,8 +224,16 @@ def timeline(request, patient_id: int):
         return render_to_string("patients/clinical/_timeline_body.html", context)
 
     vary = (kind, *selectors.page_cursors(before, after))
-    body = page_cache.kept_html(request, "timeline", patient.pk, build, vary=vary)
-    return render(request, "patients/clinical/timeline.html", {"patient": patient, "body": mark_safe(body)})
+    html = page_cache.kept_page(
+        request,
+        "patients/clinical/timeline.html",
+        "timeline",
+        patient.pk,
+        build,
+        context={"patient": patient},
+        vary=vary,
+    )
+    return HttpResponse(html)
 
 
 @login_required

@@ -52,16 +52,22 @@ def family_home(request):
 def family_child(request, patient_id: int):
     """The family home: what's next first (phase, visits and check-ups, what is new, who to call).
 
-    Audited on every request (the page view and the timeline read, one INSERT); the page's HTML is
-    kept per child, account, language, day and visit (patients.page_cache).
+    Audited on every request (the page view and the timeline read, one INSERT); the whole page's
+    HTML is kept per child, account, language, day, visit and unread count (patients.page_cache).
     """
     patient = patient_for_page(request, patient_id, roles=FAMILY_PAGE, audit=False)
     record_patient_events(request.user, patient, clinical_selectors.timeline_page_events(patient))
     since = _last_visit(request, patient)
-    body = page_cache.kept_html(
-        request, "family", patient.pk, lambda csrf: _family_body(request, patient, since, csrf), vary=(since,)
+    html = page_cache.kept_page(
+        request,
+        "patients/family_child.html",
+        "family",
+        patient.pk,
+        lambda csrf: _family_body(request, patient, since, csrf),
+        context={"patient": patient},
+        vary=(since,),
     )
-    return render(request, "patients/family_child.html", {"patient": patient, "body": mark_safe(body)})
+    return HttpResponse(html)
 
 
 def _last_visit(request, patient) -> datetime | None:

@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -39,8 +41,9 @@ def _require_role(user, *roles):
 def patient_list(request):
     """The clinician's worklist (landing page): search, filters, sort, paging; one audit INSERT per page.
 
-    Without a search the page is kept (patients.page_cache) until one of my children, my record views
-    or my notifications change (worklist.worklist_state); a search is built every time.
+    Without a search the whole page, site header included, is kept (patients.page_cache) until one
+    of my children, my record views or my notifications change (worklist.worklist_state); a search
+    is built every time, and so is a page with a message to show (it shows once).
     """
     _require_role(request.user, Role.CLINICIAN)
     form = WorklistForm(request.GET)
@@ -61,15 +64,23 @@ def patient_list(request):
     def build(csrf_token: str) -> tuple[str, list[int]]:
         return _worklist_body(request, form, worklist.worklist_page(request.user, query), csrf_token)
 
-    if query.text:
+    if query.text or len(get_messages(request)):
         html, ids = build("")
-    else:
-        state = worklist.worklist_state(request.user)
-        request.portal_unread_notifications = state.unread  # the site header's badge: counted already
-        vary = (repr(query), request.GET.urlencode(), *state)
-        html, ids = page_cache.kept_worklist(request, vary, build)
+        selectors.audit_listed(request.user, ids)
+        return render(request, "patients/patient_list.html", {"body": mark_safe(html)})
+    state = worklist.worklist_state(request.user)
+    request.portal_unread_notifications = state.unread  # the site header's badge: counted already
+
+    def build_page(csrf_token: str) -> tuple[str, list[int]]:
+        body, ids = build(csrf_token)
+        context = {"body": mark_safe(body), "csrf_token": csrf_token}
+        return render_to_string("patients/patient_list.html", context, request), ids
+
+    # The header's language form returns to this very path and query.
+    vary = (repr(query), request.get_full_path(), *state)
+    html, ids = page_cache.kept_worklist(request, vary, build_page)
     selectors.audit_listed(request.user, ids)
-    return render(request, "patients/patient_list.html", {"body": mark_safe(html)})
+    return HttpResponse(html)
 
 
 def _worklist_body(request, form, page, csrf_token: str) -> tuple[str, list[int]]:
@@ -88,8 +99,8 @@ def _worklist_body(request, form, page, csrf_token: str) -> tuple[str, list[int]
 
 @login_required
 def patient_detail(request, patient_id: int):
-    """The record at a glance. The page view is audited on every request; the HTML under the banner
-    is kept per child, viewer, language and day (patients.page_cache), so a long history costs once."""
+    """The record at a glance. The page view is audited on every request; the whole page is kept per
+    child, viewer, language, day and unread count (patients.page_cache), so a long history costs once."""
     if request.user.role == Role.FAMILY:
         # Check first, so another child's id answers 404 rather than a redirect that confirms it.
         patient_for_page(request, patient_id, roles=FAMILY_PAGE, audit=False)
@@ -97,11 +108,17 @@ def patient_detail(request, patient_id: int):
     # The page view and the timeline read, in one INSERT.
     patient = patient_for_page(request, patient_id, roles=STAFF_PAGE, audit=False)
     record_patient_events(request.user, patient, clinical_selectors.record_page_events(patient))
-    body = page_cache.kept_html(request, "record", patient.pk, lambda csrf: _record_body(request, patient, csrf))
+    html = page_cache.kept_page(
+        request,
+        "patients/patient_detail.html",
+        "record",
+        patient.pk,
+        lambda csrf: _record_body(request, patient, csrf),
+        context={"patient": patient},
+    )
     grants = break_glass_service.grants_for_care_team(request.user, patient)
     panel = render_to_string("patients/_break_glass_grants.html", {"grants": grants}) if grants else ""
-    context = {"patient": patient, "body": mark_safe(body.replace(GRANTS_SLOT, panel))}
-    return render(request, "patients/patient_detail.html", context)
+    return HttpResponse(html.replace(GRANTS_SLOT, panel))
 
 
 GRANTS_SLOT = "<!-- break-glass-grants -->"

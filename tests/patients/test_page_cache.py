@@ -235,3 +235,61 @@ def test_every_worklist_request_audits_the_children_listed(clinician_client, cli
 
     rows = AuditEvent.objects.order_by("id").values_list("id", "prev_hash", "row_hash", *audit_chain.FIELDS)
     assert audit_chain.verify(rows).problem == ""
+
+
+# --- Whole pages kept, site header included -----------------------------------------------------
+
+
+def worklist(_patient) -> str:
+    return WORKLIST
+
+
+CLINICIAN_PAGES = [worklist, record, timeline]
+EVERY_PAGE = [*(("clinician_client", url) for url in CLINICIAN_PAGES), ("family_client", family_home)]
+
+
+def add_message(client, text: str) -> None:
+    """A message waiting for the client's next page, stored as a view stores one (messages framework)."""
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage import default_storage
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.session = client.session
+    storage = default_storage(request)
+    storage.add(constants.SUCCESS, text)
+    response = HttpResponse()
+    storage.update(response)
+    client.cookies.update(response.cookies)
+
+
+@pytest.mark.parametrize(("who", "url"), EVERY_PAGE)
+def test_a_kept_page_shows_my_new_notification_in_its_header(request, who, url, patient):
+    from portal.care.models import Notification
+
+    client = request.getfixturevalue(who)
+    user = request.getfixturevalue("clinician" if who == "clinician_client" else "family_user")
+    html = page(client, url(patient))
+    assert 'class="badge"' not in html
+    page(client, url(patient))  # kept
+    Notification.objects.create(user=user, kind="x", title="t")
+    assert '<span class="badge">1<span class="visually-hidden"> unread' in page(client, url(patient))
+
+
+@pytest.mark.parametrize(("who", "url"), EVERY_PAGE)
+def test_a_message_shows_once_over_a_kept_page(request, who, url, patient):
+    client = request.getfixturevalue(who)
+    page(client, url(patient))
+    page(client, url(patient))  # kept
+    add_message(client, "Saved, for this test.")
+    assert '<p class="message success">Saved, for this test.</p>' in page(client, url(patient))
+    assert "Saved, for this test." not in page(client, url(patient))
+
+
+@pytest.mark.parametrize(("who", "url"), EVERY_PAGE)
+def test_the_language_form_of_a_kept_page_returns_to_the_address_asked(request, who, url, patient):
+    client = request.getfixturevalue(who)
+    for query in ("?from=a", "?from=b", "?from=a"):
+        address = url(patient) + query
+        assert f'name="next" type="hidden" value="{address}"' in page(client, address)

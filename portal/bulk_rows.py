@@ -9,6 +9,8 @@ bulk_create. Like bulk_create it sends no signals and fills in field defaults.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db import connections, router
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
@@ -34,13 +36,23 @@ def insert_rows(model, rows: list[dict], using: str | None = None) -> None:
         cursor.execute(unnest_insert_sql(model, fields, connection), columns)
 
 
-def unnest_insert_sql(model, fields, connection) -> str:
+def unnest_insert_sql(model, fields, connection, same: Collection = ()) -> str:
     """PostgreSQL: INSERT INTO the model's table (these fields' columns) SELECT FROM unnest of one
-    array parameter per field, each cast to its column's type."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    return f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (names from the model)
+    array parameter per field, each cast to its column's type.
+
+    A field in `same` has one value for every row: one parameter of its own (these come first, in
+    field order, then the arrays), not an array repeating it."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(f.column) for f in fields)
+    if not same:
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+        return f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (names from the model)
+    each = [f for f in fields if f not in same]
+    values = ", ".join(f"%s::{f.db_type(connection)}" if f in same else f"u.{quote(f.column)}" for f in fields)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in each)
+    aliases = ", ".join(quote(f.column) for f in each)
+    return f"INSERT INTO {table} ({names}) SELECT {values} FROM unnest({arrays}) AS u({aliases})"  # noqa: S608
 
 
 def _value(field, row: dict, connection):

@@ -76,10 +76,18 @@ def _canonical_value(name: str, value):
     return value
 
 
+# json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str) of a flat list is its
+# items so encoded, joined by commas in brackets: chain() encodes a value shared by rows only once.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
 def digest(prev_hash: str, values: Sequence) -> str:
     """The hash of one row: its FIELDS values (in order) and its predecessor's hash."""
-    payload = [VERSION, prev_hash, *(_canonical_value(n, v) for n, v in zip(FIELDS, values, strict=True))]
-    encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _hash(prev_hash, ",".join(_encode(_canonical_value(n, v)) for n, v in zip(FIELDS, values, strict=True)))
+
+
+def _hash(prev_hash: str, encoded_fields: str) -> str:
+    encoded = f"[{_encode(VERSION)},{_encode(prev_hash)},{encoded_fields}]"
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
@@ -129,10 +137,21 @@ def head_hash(cursor, connection, table: str) -> str:
 
 
 def chain(events: list, prev: str) -> str:
-    """Set prev_hash and row_hash on each event in order, after `prev`; returns the last hash."""
+    """Set prev_hash and row_hash on each event in order, after `prev`; returns the last hash.
+
+    The rows of one request share most values (time, user, address, path): each distinct value is
+    canonicalised and encoded once, not once a row (digest() gives the same hashes)."""
+    encoded: dict[tuple, str] = {}
+
+    def part(name: str, value) -> str:
+        key = (name, value)
+        if key not in encoded:
+            encoded[key] = _encode(_canonical_value(name, value))
+        return encoded[key]
+
     for event in events:
         event.prev_hash = prev
-        event.row_hash = prev = digest(prev, [getattr(event, name) for name in FIELDS])
+        event.row_hash = prev = _hash(prev, ",".join(part(name, getattr(event, name)) for name in FIELDS))
     return prev
 
 

@@ -90,12 +90,17 @@ class AuditEventQuerySet(models.QuerySet):
             return
         events = [SimpleNamespace(**row) for row in rows]
         columns = [*audit_chain.FIELDS, "prev_hash", "row_hash"]
-        fields = [self.model._meta.get_field(name) for name in columns]
+        # A list page's rows differ only in the child: the values they share travel once, not once a row.
+        same = [name for name in audit_chain.FIELDS if all(row[name] == rows[0][name] for row in rows)]
+        each = [name for name in columns if name not in same]
+        fields = {name: self.model._meta.get_field(name) for name in columns}
+        same_fields = {fields[name] for name in same}
         # The chain head moves in the same statement (a data-modifying CTE): one round trip less.
-        sql = f"WITH head AS ({audit_chain.HEAD_UPSERT}) {unnest_insert_sql(self.model, fields, connection)}"
+        insert = unnest_insert_sql(self.model, list(fields.values()), connection, same=same_fields)
+        sql = f"WITH head AS ({audit_chain.HEAD_UPSERT}) {insert}"
 
         def params(last: str) -> list:
-            return [last, *([getattr(e, name) for e in events] for name in columns)]
+            return [last, *(rows[0][name] for name in same), *([getattr(e, name) for e in events] for name in each)]
 
         if connection.get_autocommit() and not connection.in_atomic_block and _multi_statement(connection):
             self._append_in_own_transaction(connection, events, sql, params)

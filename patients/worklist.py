@@ -292,7 +292,11 @@ def worklist_page(user, query: WorklistQuery, *, page_size: int = PAGE_SIZE, tod
     today = today or timezone.localdate()
     columns = _column_expressions(user, today)
     asked = _columns_asked(query)
-    queryset = _my_children(user).annotate(**{name: e for name, e in columns.items() if name in asked})
+    text = (query.text or "").replace("\x00", "").strip()
+    # A search starts from the trigram indexes and the policy narrows what they find; my seats in
+    # front (`pk IN`, deduplicated and hashed) would only add work that grows with my children.
+    mine = care_team_patients(user) if text else _my_children(user)
+    queryset = mine.annotate(**{name: e for name, e in columns.items() if name in asked})
     if query.status:
         queryset = queryset.filter(status=query.status)
     if query.phase:
@@ -301,7 +305,6 @@ def worklist_page(user, query: WorklistQuery, *, page_size: int = PAGE_SIZE, tod
         queryset = queryset.filter(overdue__gt=0)
     if query.questions:
         queryset = queryset.filter(open_questions__gt=0)
-    text = (query.text or "").replace("\x00", "").strip()
     queryset, ranked = patient_search.filter_by_words(queryset, text)
     sort, order = _ordering(query.sort, ranked)
     number = max(1, query.page)

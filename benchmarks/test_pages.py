@@ -7,7 +7,6 @@ clinician worklist growing from 1,265 to 12,414 children, searched by name, p95 
 
 from __future__ import annotations
 
-import gc
 import statistics
 import time
 
@@ -86,34 +85,18 @@ def test_full_timeline_page_with_2000_entries():
     assert ratio <= 4, f"timeline page: {ratio:.2f}x the bare view > 4x"
 
 
-def _p95_seconds(client, url: str, requests: int = 100) -> list[float]:
-    """p95 of `requests` requests, three times. Of 20 requests the "p95" fell between the two
-    slowest, so one pause of the process (a garbage collection) decided the row; of 100 it is the
-    fifth slowest."""
-    out = []
-    for _ in range(table.REPEATS):
-        gc.collect()  # the garbage of building the hospital is collected now, not inside a timed request
-        times = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            assert client.get(url).status_code == 200
-            times.append(time.perf_counter() - started)
-        out.append(statistics.quantiles(times, n=20)[-1])
-    return out
-
-
 def test_worklist_name_search_from_1265_to_12414_children():
     _child, clinician, _parent = pages.long_record(0)
     client = signed_in_client(clinician)
     url = "/patients/?q=Garc"
     pages.add_children(clinician, 1264, 0)  # plus long_record's child: 1,265
     client.get(url)
-    small = _p95_seconds(client, url)
+    small = table.p95s(client, url)
     pages.add_children(clinician, 12414 - 1265, 1264)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     client.get(url)
-    big = _p95_seconds(client, url)
+    big = table.p95s(client, url)
     growth = statistics.median(big) / statistics.median(small)
     table.record(
         "Worklist 1,265 → 12,414 children, name search (p95)",

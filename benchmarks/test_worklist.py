@@ -8,16 +8,15 @@ The same for a search with a typo ("Jonh"). Sizes: BENCH_WORKLIST_SMALL / BENCH_
 
 from __future__ import annotations
 
-import gc
 import os
 import statistics
-import time
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from benchmarks import table
 from education.models import FamilyQuestion
 from patients.late_effects.models import CarePlan, FollowUpItem
 from patients.models import Patient, RiskAssessment, TimelineEntry, TreatmentPhase
@@ -105,16 +104,9 @@ def _hospital(total: int, state: dict) -> None:
 
 
 def _p95(client, url: str) -> float:
-    """p95 of ROUNDS requests: with 100 the fifth slowest, so one pause of the process does not decide it."""
+    """The median of three p95s of ROUNDS requests (benchmarks.table.p95s)."""
     assert client.get(url).status_code == 200  # warm
-    gc.collect()  # the garbage of building the hospital is collected now, not inside a timed request
-    times = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        assert response.status_code == 200
-    return statistics.quantiles(times, n=20)[18]
+    return statistics.median(table.p95s(client, url, ROUNDS))
 
 
 @pytest.mark.parametrize("url", ["/patients/", "/patients/?sort=-overdue&questions=on", "/patients/?q=Jonh"])

@@ -1,13 +1,14 @@
-"""Rendered parts of a child's pages, kept under the child's change stamp (patients.models.stamps).
+"""Rendered pages of a child, kept under the child's change stamp (patients.models.stamps).
 
 A record, timeline or family page is mostly the same HTML from one view to the next: it changes
 when the child's data changes (the stamp moves, by database trigger, on every write), when the
 reference data changes (the reference stamp), at midnight (ages, "day N of the phase", overdue), or
-with the language. The part of a page that depends only on those is rendered once and kept in the
+with the language. The page, site header included (kept_page), is rendered once and kept in the
 "pages" cache under a key made of all of them plus the viewer (each person gets their own copy, so
-nothing one person may see is ever served to another). What changes per request stays outside:
-the access decision, the audit rows, messages, the unread count, the break-the-glass panel and
-"new since your last visit".
+nothing one person may see is ever served to another) and what the header shows (my unread count,
+the address its language form returns to). What belongs to the request is done every time: the
+access decision, the audit rows, counting my unread notifications, the break-the-glass panel (a
+slot in the kept HTML) and "new since your last visit"; a page with a message is not kept.
 
 Forms inside a kept part carry a placeholder instead of the CSRF token; the request's own token
 replaces it when the part is served. Entries expire after PAGE_CACHE_SECONDS as a backstop for

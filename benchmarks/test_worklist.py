@@ -104,7 +104,7 @@ def _hospital(total: int, state: dict) -> None:
 
 
 def _p95(client, url: str) -> float:
-    """The median of three p95s of ROUNDS requests (benchmarks.table.p95s)."""
+    """The median p95 of ROUNDS requests over table.P95_SERIES series (benchmarks.table.p95s)."""
     assert client.get(url).status_code == 200  # warm
     return statistics.median(table.p95s(client, url, ROUNDS))
 

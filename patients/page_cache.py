@@ -74,11 +74,18 @@ def _with_token(request, html: str) -> str:
     return html.replace(CSRF_PLACEHOLDER, get_token(request)) if CSRF_PLACEHOLDER in html else html
 
 
-def kept_worklist(request, vary: tuple, build: Callable[[str], tuple[str, list[int]]]) -> tuple[str, list[int]]:
-    """The clinician's worklist page (the whole page's HTML, ids of the children listed), kept under
-    `vary` (patients.worklist.worklist_state(), the page's query and path). The caller audits the ids
-    every time."""
-    html, ids = _kept(_key("worklist", 0, (), request.user.pk, vary), lambda: build(CSRF_PLACEHOLDER))
+def kept_worklist(
+    request, template: str, vary: tuple, build_body: Callable[[str], tuple[str, list[int]]]
+) -> tuple[str, list[int]]:
+    """The clinician's worklist, a whole page like kept_page's (its HTML, ids of the children listed),
+    kept under `vary` (patients.worklist.worklist_state(), which holds my unread count, and the
+    page's query and path). The caller audits the ids every time."""
+
+    def build() -> tuple[str, list[int]]:
+        body, ids = build_body(CSRF_PLACEHOLDER)
+        return _page(request, template, body, CSRF_PLACEHOLDER), ids
+
+    html, ids = _kept(_key("worklist", 0, (), request.user.pk, vary), build)
     return _with_token(request, html), ids
 
 
@@ -103,13 +110,18 @@ def kept_page(
     def build(csrf_token: str) -> tuple[str, int | None]:
         built = build_body(csrf_token)
         body, seconds = built if isinstance(built, tuple) else (built, None)
-        page = {**(context or {}), "body": mark_safe(body), "csrf_token": csrf_token}
-        return render_to_string(template, page, request), seconds
+        return _page(request, template, body, csrf_token, context), seconds
 
     if len(get_messages(request)):
         return build(get_token(request))[0]
     header = (unread_notifications(request), request.get_full_path())
     return kept_html(request, part, patient_id, build, vary=(*vary, *header))
+
+
+def _page(request, template: str, body: str, csrf_token: str, context: dict | None = None) -> str:
+    """`template` (extending base.html) around a rendered body, its forms given `csrf_token`."""
+    page = {**(context or {}), "body": mark_safe(body), "csrf_token": csrf_token}
+    return render_to_string(template, page, request)
 
 
 def kept_html(request, part: str, patient_id: int, build: Callable[[str], Built], vary: tuple = ()) -> str:

@@ -45,9 +45,6 @@ def unnest_insert_sql(model, fields, connection, same: Collection = ()) -> str:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(f.column) for f in fields)
-    if not same:
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-        return f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (names from the model)
     each = [f for f in fields if f not in same]
     values = ", ".join(f"%s::{f.db_type(connection)}" if f in same else f"u.{quote(f.column)}" for f in fields)
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in each)

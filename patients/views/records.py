@@ -70,15 +70,9 @@ def patient_list(request):
         return render(request, "patients/patient_list.html", {"body": mark_safe(html)})
     state = worklist.worklist_state(request.user)
     request.portal_unread_notifications = state.unread  # the site header's badge: counted already
-
-    def build_page(csrf_token: str) -> tuple[str, list[int]]:
-        body, ids = build(csrf_token)
-        context = {"body": mark_safe(body), "csrf_token": csrf_token}
-        return render_to_string("patients/patient_list.html", context, request), ids
-
     # The header's language form returns to this very path and query.
     vary = (repr(query), request.get_full_path(), *state)
-    html, ids = page_cache.kept_worklist(request, vary, build_page)
+    html, ids = page_cache.kept_worklist(request, "patients/patient_list.html", vary, build)
     selectors.audit_listed(request.user, ids)
     return HttpResponse(html)
 

@@ -16,7 +16,7 @@ SEARCH_MAX_LENGTH = 100
 
 def search_patients(user, query: str = "", *, only_my_team: bool = True) -> tuple[QuerySet[Patient], bool]:
     """The children this user may see, filtered by name or MRN as the worklist does (a typo forgiven
-    on PostgreSQL). Returns (queryset, ranked): a ranked queryset is ordered by similarity and must be
+    on PostgreSQL). Returns (queryset, ranked): a ranked queryset is ordered by relevance and must be
     evaluated inside patient_search.typo_tolerance(ranked). The caller audits the page shown.
 
     Callers validate the query (PatientSearchForm, PatientSearchSerializer) and show the error;
@@ -25,7 +25,7 @@ def search_patients(user, query: str = "", *, only_my_team: bool = True) -> tupl
     base = care_team_patients(user) if only_my_team and user.role == "clinician" else visible_patients(user)
     query = (query or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
     found, ranked = patient_search.filter_by_words(base, query)
-    order = ("-similarity", "family_name", "given_name", "id") if ranked else ("family_name", "given_name", "id")
+    order = ("-relevance", "family_name", "given_name", "id") if ranked else ("family_name", "given_name", "id")
     return found.order_by(*order), ranked
 
 

@@ -9,7 +9,7 @@ questions and my unread notifications about the child.
 
 Paging fetches one row more than a page instead of COUNT(*): "next" exists when that row does.
 
-Search (patients/patient_search.py) forgives a typo on PostgreSQL and is ordered by similarity.
+Search (patients/patient_search.py) forgives a typo on PostgreSQL and is ordered by relevance.
 
 It sits above education in the layers because the family's questions live there.
 """
@@ -237,7 +237,7 @@ def _ordering(sort: str, ranked: bool) -> tuple[str, list]:
     key = sort.removeprefix("-")
     if key not in SORTS:
         if ranked:
-            return "", [F("similarity").desc(), "family_name", "given_name", "id"]
+            return "", [F("relevance").desc(), "family_name", "given_name", "id"]
         sort, key = DEFAULT_SORT, DEFAULT_SORT
     reverse = sort.startswith("-")
     order = []
@@ -284,7 +284,7 @@ def worklist_page(user, query: WorklistQuery, *, page_size: int = PAGE_SIZE, tod
     """One page of the worklist. The caller audits the children shown (patients.selectors.audit_listed).
 
     One statement in two steps: the page's children are chosen first, computing only the columns
-    the query filters or sorts by (none for a search ranked by similarity or the default order),
+    the query filters or sorts by (none for a search ranked by relevance or the default order),
     then every column is computed for those 26 children only. In one step PostgreSQL computed the
     columns it estimated cheap for every matching child before sorting: 10 subqueries for each of
     1,242 children matching a common surname.
@@ -312,7 +312,7 @@ def worklist_page(user, query: WorklistQuery, *, page_size: int = PAGE_SIZE, tod
     chosen = queryset.order_by(*order).values("pk")[start : start + page_size + 1]
     window = Patient.objects.filter(pk__in=chosen).annotate(**columns)
     if ranked:
-        window = window.annotate(similarity=patient_search.similarity(text))
+        window = window.annotate(relevance=patient_search.relevance(text))
     with patient_search.typo_tolerance(ranked):
         patients = list(window.order_by(*order))
     has_next = len(patients) > page_size

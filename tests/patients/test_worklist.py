@@ -191,6 +191,49 @@ def test_the_api_search_forgives_the_same_typo(clinician, ward):
         assert [row["id"] for row in response.json()["results"]] == [john.pk]
 
 
+ranked_on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="ranking is PostgreSQL only; SQLite has the plain fallback in name order"
+)
+
+
+def _on_my_team(clinician, *, mrn=None, given_name="Zed", **names):
+    child = PatientFactory(given_name=given_name, **names, **({"mrn": mrn} if mrn else {}))
+    CareTeamMembershipFactory(patient=child, clinician=clinician)
+    return child
+
+
+@ranked_on_postgresql
+def test_search_ranks_whole_names_then_starts_then_insides_then_typos(clinician, ward):
+    for family in ("Mary", "Rosamaria", "Marino", "Mari"):
+        _on_my_team(clinician, family_name=family)
+    _rows, page = rows_by_name(clinician, text="MARI")
+    # Scored by word similarity alone, the typo "Mary" (0.6) came before "Rosamaria" (0.4), which
+    # holds the very letters typed.
+    assert [row.patient.family_name for row in page.rows] == ["Mari", "Marino", "Rosamaria", "Mary"]
+
+
+@ranked_on_postgresql
+def test_search_ranks_the_whole_mrn_first(clinician, ward):
+    longer = _on_my_team(clinician, family_name="Adams", mrn="LEU-1001")
+    exact = _on_my_team(clinician, family_name="Young", mrn="LEU-100")
+    _rows, page = rows_by_name(clinician, text="leu-100")
+    assert [row.patient for row in page.rows] == [exact, longer]
+
+
+@ranked_on_postgresql
+def test_search_adds_up_the_words(clinician, ward):
+    both = _on_my_team(clinician, given_name="Luz", family_name="Ortega")
+    one = _on_my_team(clinician, given_name="Luzia", family_name="Ortega")
+    _rows, page = rows_by_name(clinician, text="ortega luz")
+    assert [row.patient for row in page.rows] == [both, one]  # 3 + 3 before 3 + 2
+
+
+def test_search_words_are_matched_as_typed_not_as_patterns(clinician, ward):
+    _on_my_team(clinician, family_name="Percent")
+    assert set(rows_by_name(clinician, text="%")[0]) == set()
+    assert set(rows_by_name(clinician, text="_")[0]) == set()
+
+
 def test_paging_without_a_count(clinician, ward):
     first = worklist_page(clinician, WorklistQuery(), page_size=2)
     second = worklist_page(clinician, WorklistQuery(page=2), page_size=2)
@@ -278,27 +321,26 @@ def test_worklist_in_spanish(clinician, clinician_client, ward):
 
 def test_trigram_indexes_serve_name_and_mrn_search_on_postgresql():
     if connection.vendor != "postgresql":
-        pytest.skip("the GIN trigram indexes are PostgreSQL only (patients/0010 does nothing on SQLite)")
+        pytest.skip("the GIN trigram indexes are PostgreSQL only (patients/0010 and 0014 do nothing on SQLite)")
     from django.db import transaction
 
     from patients.models import Patient
     from patients.patient_search import _word_q
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'patients_patient'")
-        names = {row[0] for row in cursor.fetchall()}
-    assert {f"patients_patient_{c}_trgm" for c in ("given_name", "family_name", "preferred_name", "mrn")} <= names
+    indexes = {"patients_patient_search_names_trgm", "patients_patient_mrn_trgm"}
     with connection.cursor() as cursor:  # no pending list for a search to read in full (patients/0013)
         cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'patients_patient_%%_trgm'")
         options = dict(cursor.fetchall())
-    assert options and all(value == ["fastupdate=off"] for value in options.values()), options
+    assert set(options) == indexes  # one index for the names (0014) replaced one per name
+    assert all(value == ["fastupdate=off"] for value in options.values()), options
     with transaction.atomic(), connection.cursor() as cursor:
         # A tiny test table: ask whether the indexes can serve the search (bitmap scans), not what is cheapest.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         plan = Patient.objects.order_by().filter(_word_q("Jonh", fuzzy=True)).explain()
-    for column in ("given_name", "family_name", "preferred_name", "mrn"):
-        assert f"patients_patient_{column}_trgm" in plan
+    for index in indexes:
+        assert index in plan
+    assert plan.count("patients_patient_search_names_trgm") == 2  # the substring and the look-alike
 
 
 def test_the_portal_s_postgresql_sessions_do_not_jit_compile():

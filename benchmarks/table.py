@@ -82,31 +82,21 @@ def per_call_in_turn(fns: dict[str, Callable[[], object]], calls: int, times: in
     return out
 
 
-# Series of a p95 row. Its growth is a ratio of two sizes timed a minute apart, which cannot be timed
-# in turn: with three series, one busy spell of this shared machine still moved the name search's
-# growth between 1.05x and 1.26x for the same code; the median of five is steadier.
+# Series of a p95 row: the median of five p95s, each of 100 requests (of 20 a p95 falls between the
+# two slowest, so one pause of the process decides it), the two sizes of a growth row taken in turn
+# (benchmarks/twin_database.py). One series can fall in a busy second; the median of five does not.
 P95_SERIES = 5
 
 
-def p95s(client, url: str, requests: int = 100, times: int = P95_SERIES) -> list[float]:
-    """Seconds: the p95 of `requests` requests of `url`, `times` series (each series after a garbage
-    collection, so the garbage of building the data is not collected inside a timed request).
-
-    Of 20 requests the "p95" fell between the two slowest, so one pause of the process decided it; of
-    100 it is the fifth slowest. On a shared machine one series can still fall in a busy second:
-    the median of several p95s does not.
-    """
-    out = []
-    for _ in range(times):
-        gc.collect()
-        elapsed = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = client.get(url)
-            elapsed.append(time.perf_counter() - started)
-            assert response.status_code == 200, f"{url}: {response.status_code}"
-        out.append(statistics.quantiles(elapsed, n=20)[-1])
-    return out
+def timed_requests(client, url: str, requests: int) -> list[float]:
+    """Seconds of each of `requests` requests of `url` (each must answer 200)."""
+    elapsed = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed.append(time.perf_counter() - started)
+        assert response.status_code == 200, f"{url}: {response.status_code}"
+    return elapsed
 
 
 def min_median(values: list[float]) -> tuple[float, float]:

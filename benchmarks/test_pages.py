@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from benchmarks import pages, table
+from benchmarks import pages, table, twin_database
 from tests.conftest import forget_kept_pages, signed_in_client
 
 pytestmark = pytest.mark.django_db
@@ -87,24 +87,24 @@ def test_full_timeline_page_with_2000_entries():
 
 @pytest.mark.django_db(transaction=True)  # the children committed, as a hospital's are
 def test_worklist_name_search_from_1265_to_12414_children():
+    """Both sizes are timed in turn, series by series: the clinician with 1,265 children in the test
+    database, with 12,414 in a copy of it that holds the 11,149 more (benchmarks/twin_database.py)."""
     _child, clinician, _parent = pages.long_record(0)
     client = signed_in_client(clinician)
     url = "/patients/?q=Garc"
     pages.add_children(clinician, 1264, 0)  # plus long_record's child: 1,265
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    client.get(url)
-    small = table.p95s(client, url)
-    pages.add_children(clinician, 12414 - 1265, 1264)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    client.get(url)
-    big = table.p95s(client, url)
+    with twin_database.copy_of_the_database() as twin:
+        with twin_database.using(twin):
+            pages.add_children(clinician, 12414 - 1265, 1264)
+        for name in (None, twin):
+            with twin_database.using(name), connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        small, big = twin_database.p95s_in_turn(client, url, [None, twin])
     growth = statistics.median(big) / statistics.median(small)
     table.record(
         "Worklist 1,265 → 12,414 children, name search (p95)",
         "p95 growth ≤ 1.2×",
-        f"p95 {table.ms(small)} → {table.ms(big)}",
+        f"p95 {table.ms(small)} → {table.ms(big)} (timed in turn)",
         f"{growth:.2f}× growth",
         growth <= 1.2,
         6,

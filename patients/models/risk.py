@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from patients.risk import SCHEMES, SchemeConfig
 from patients.risk.result import headline as risk_headline
@@ -19,7 +20,14 @@ from portal.fields import BoundedTextField
 
 SCHEME_CHOICES = [(s.key, s.name) for s in SCHEMES.values()]  # versions live on each assessment
 ALL_GROUPS = sorted({g for s in SCHEMES.values() for g in s.groups})
-GROUP_CHOICES = [(g, g.replace("_", " ").capitalize()) for g in ALL_GROUPS]
+GROUP_LABELS = {
+    "low": pgettext_lazy("risk group", "Low"),
+    "average": pgettext_lazy("risk group", "Average"),
+    "standard": pgettext_lazy("risk group", "Standard"),
+    "high": pgettext_lazy("risk group", "High"),
+    "very_high": pgettext_lazy("risk group", "Very high"),
+}
+GROUP_CHOICES = [(g, GROUP_LABELS[g]) for g in ALL_GROUPS]
 
 
 class Cns2Handling(models.TextChoices):

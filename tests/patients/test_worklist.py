@@ -317,6 +317,7 @@ def test_worklist_in_spanish(clinician, clinician_client, ward):
     assert response.status_code == 200
     for words in ("Próximo control", "Controles atrasados", "Día de la fase", "Ordenar por", "orden inverso"):
         assert words in body
+    assert 'data-label="Grupo de riesgo">Alto' in body  # the risk group itself, not "High"
 
 
 def test_trigram_indexes_serve_name_and_mrn_search_on_postgresql():

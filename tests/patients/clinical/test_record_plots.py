@@ -16,7 +16,7 @@ from patients.models import MrdResult, RiskAssessment
 from patients.models.timeline import MRD_NOT_DETECTED_MSGID
 from patients.risk.facts import Facts
 from patients.units import MRD_NOT_DETECTED
-from tests.patients.factories import add_chemo, add_entry, bulk_plot_history
+from tests.patients.factories import PLOT_KINDS, add_chemo, add_entry, bulk_plot_history
 from tests.patients.late_effects.factories import load_default_ruleset
 
 pytestmark = pytest.mark.django_db
@@ -164,18 +164,19 @@ def count(client, url) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("page", ["patients:detail", "patients:family_child"])
-def test_plot_pages_cost_the_same_for_20_and_200_entries(clinician_client, family_client, patient, page):
+def test_plot_pages_cost_the_same_for_20_and_2000_entries(clinician_client, family_client, patient, page):
     load_default_ruleset()
     client = clinician_client if page == "patients:detail" else family_client
     url = reverse(page, kwargs={"patient_id": patient.pk})
     bulk_plot_history(patient, 20, date.today() - timedelta(days=300))
     few, html = count(client, url)
     assert len(table_rows(figure(html, "plot-count-plt"))) == 3  # 20 entries: labs at 3, 11, 19
-    bulk_plot_history(patient, 180, date.today() - timedelta(days=250))
+    bulk_plot_history(patient, 1980, date.today() - timedelta(days=800))  # 495 days before those
     many, html = count(client, url)
     assert many == few
-    assert len(table_rows(figure(html, "plot-count-plt"))) == 3 + 23  # and 23 of the next 180
-    assert len(table_rows(figure(html, "plot-mrd"))) == 3 + 23
+    each = sum(1 for i in range(1980) if PLOT_KINDS[i % len(PLOT_KINDS)] == "lab")  # and every 8th of the next
+    assert len(table_rows(figure(html, "plot-count-plt"))) == 3 + each
+    assert len(table_rows(figure(html, "plot-mrd"))) == 3 + each
 
 
 def test_series_are_read_in_two_column_only_queries(clinician, patient):

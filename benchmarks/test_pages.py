@@ -87,8 +87,8 @@ def test_full_timeline_page_with_2000_entries():
 
 @pytest.mark.django_db(transaction=True)  # the children committed, as a hospital's are
 def test_worklist_name_search_from_1265_to_12414_children():
-    """Both sizes are timed in turn, series by series: the clinician with 1,265 children in the test
-    database, with 12,414 in a copy of it that holds the 11,149 more (benchmarks/twin_database.py)."""
+    """Both sizes are timed in turn, 20 requests at a time: the clinician with 1,265 children in the
+    test database, with 12,414 in a copy of it that holds the 11,149 more (benchmarks/twin_database.py)."""
     _child, clinician, _parent = pages.long_record(0)
     client = signed_in_client(clinician)
     url = "/patients/?q=Garc"

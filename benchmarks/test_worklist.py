@@ -105,7 +105,7 @@ def _hospital(total: int, state: dict) -> None:
 
 @pytest.mark.parametrize("url", ["/patients/", "/patients/?sort=-overdue&questions=on", "/patients/?q=Jonh"])
 def test_worklist_p95_growth(benchmark, url):
-    """Both sizes are timed in turn, series by series: SMALL children in the test database, LARGE in
+    """Both sizes are timed in turn, 20 requests at a time: SMALL children in the test database, LARGE in
     a copy of it grown further (benchmarks/twin_database.py). Each size's p95 is the median of
     table.P95_SERIES series of 100 requests."""
     state: dict = {}
